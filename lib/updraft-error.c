@@ -40,9 +40,37 @@ updraft_error_quark (void)
 {
   static gsize quark = 0;
 
-  g_dbus_error_register_error_domain ("updraft-error-quark", &quark, error_entries,
-                                      G_N_ELEMENTS (error_entries));
+  if (g_once_init_enter (&quark))
+    {
+      GQuark q = g_quark_from_static_string ("updraft-error-quark");
+
+      /* InvalidArgs is GLib's own G_DBUS_ERROR_INVALID_ARGS on the bus and
+       * cannot be registered twice; updraft_error_for_dbus() converts it. */
+      for (gsize i = 0; i < G_N_ELEMENTS (error_entries); i++)
+        if (error_entries[i].error_code != UPDRAFT_ERROR_INVALID_ARGS)
+          g_dbus_error_register_error (q, error_entries[i].error_code,
+                                       error_entries[i].dbus_error_name);
+      g_once_init_leave (&quark, q);
+    }
   return (GQuark) quark;
+}
+
+void
+updraft_error_for_dbus (GError *error)
+{
+  if (error != NULL && error->domain == UPDRAFT_ERROR && error->code == UPDRAFT_ERROR_INVALID_ARGS)
+    {
+      error->domain = G_DBUS_ERROR;
+      error->code = G_DBUS_ERROR_INVALID_ARGS;
+    }
+}
+
+char *
+updraft_error_encode (const GError *error)
+{
+  if (error->domain == UPDRAFT_ERROR)
+    return g_strdup (updraft_error_to_dbus_name (error->code));
+  return g_dbus_error_encode_gerror (error);
 }
 
 const char *

@@ -46,6 +46,14 @@ const char *updraft_error_to_dbus_name (UpdraftError code);
  * other domains become UPDRAFT_ERROR_FAILED, except G_IO_ERROR_CANCELLED. */
 void updraft_error_normalize (GError **error);
 
+/* Makes @error ready to return over D-Bus: UPDRAFT_ERROR_INVALID_ARGS
+ * becomes G_DBUS_ERROR_INVALID_ARGS (org.freedesktop.DBus.Error.InvalidArgs,
+ * which GLib owns). */
+void updraft_error_for_dbus (GError *error);
+
+/* The D-Bus error name of any error (for LastError, Finished, History). */
+char *updraft_error_encode (const GError *error);
+
 /* The short name a client prints ("WrongState"), from a full D-Bus error name. */
 const char *updraft_error_short_name (const char *dbus_name);
 

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Check: summary first (signed; it says which commit the ref points at and
+ * when the metadata expires), then the commit object alone by checksum.
+ * Pulling by checksum rather than by ref keeps the local remote:ref where it
+ * was: a commit-only pull by ref would move it to a partial commit. */
+#include "config.h"
+
+#include "updraft-check.h"
+#include "updraft-error.h"
+#include "updraft-metadata.h"
+#include "updraft-pull.h"
+#include "updraft-sysroot.h"
+#include "updraft-verify.h"
+
+typedef struct
+{
+  OstreeRepo *repo;
+  const char *remote;
+  GBytes *summary;
+  GBytes *signature;
+} SummaryFetch;
+
+static gboolean
+fetch_summary (gpointer data, GCancellable *cancellable, GError **error)
+{
+  SummaryFetch *f = data;
+  g_autoptr (GVariant) options = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+
+  if (!ostree_repo_remote_fetch_summary_with_options (f->repo, f->remote, options, &f->summary,
+                                                      &f->signature, cancellable, error))
+    {
+      updraft_pull_error_normalize (error, f->remote, "Fetching the summary");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static UpdraftPullLimits
+metadata_limits (UpdraftConfig *config)
+{
+  UpdraftPullLimits limits = { 0 };
+
+  /* Summary, commit and detached metadata, each at most max_metadata_size. */
+  limits.max_bytes = 3 * config->max_metadata_size;
+  limits.timeout_sec = config->check_timeout_sec;
+  limits.stall_timeout_sec = config->stall_timeout_sec;
+  limits.max_metadata_size = config->max_metadata_size;
+  return limits;
+}
+
+/* No summary on the server: learn the ref's commit with a commit-only pull by
+ * ref, then put the local ref back, so the partial commit never becomes what
+ * remote:ref points at. */
+static char *
+resolve_ref_without_summary (UpdraftJob *job, OstreeRepo *repo, const char *remote,
+                             const char *ref, GError **error)
+{
+  g_autofree char *refspec = g_strdup_printf ("%s:%s", remote, ref);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  const char *refs[] = { ref, NULL };
+  UpdraftPullLimits limits = metadata_limits (job->config);
+  GVariantBuilder b;
+  gboolean ok;
+  g_autoptr (GError) restore_error = NULL;
+
+  if (!ostree_repo_resolve_rev (repo, refspec, TRUE, &before, error))
+    return NULL;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "refs", g_variant_new_strv (refs, -1));
+  g_variant_builder_add (&b, "{sv}", "flags", g_variant_new_int32 (OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY));
+  ok = updraft_pull (repo, remote, g_variant_builder_end (&b), &limits, NULL, NULL,
+                     job->cancellable, error);
+  if (ok)
+    ok = ostree_repo_resolve_rev (repo, refspec, FALSE, &after, error);
+
+  if (!ostree_repo_set_ref_immediate (repo, remote, ref, before, NULL, &restore_error))
+    updraft_job_warn (job, "Restoring %s after a check: %s", refspec, restore_error->message);
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&after);
+}
+
+static gboolean
+fetch_commit_metadata (UpdraftJob *job, OstreeRepo *repo, const char *remote,
+                       const char *checksum, GError **error)
+{
+  const char *refs[] = { checksum, NULL };
+  UpdraftPullLimits limits = metadata_limits (job->config);
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "refs", g_variant_new_strv (refs, -1));
+  g_variant_builder_add (&b, "{sv}", "flags", g_variant_new_int32 (OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY));
+  return updraft_pull (repo, remote, g_variant_builder_end (&b), &limits, NULL, NULL,
+                       job->cancellable, error);
+}
+
+static gboolean
+commit_is_complete (OstreeRepo *repo, const char *checksum)
+{
+  OstreeRepoCommitState state = 0;
+  g_autoptr (GVariant) commit = NULL;
+
+  if (!ostree_repo_load_commit (repo, checksum, &commit, &state, NULL))
+    return FALSE;
+  return (state & OSTREE_REPO_COMMIT_STATE_PARTIAL) == 0;
+}
+
+typedef struct
+{
+  guint64 delta_size;
+  gboolean have_delta;
+} DeltaProbe;
+
+static void
+probe_progress (const UpdraftPullStatus *status, gpointer user_data)
+{
+  DeltaProbe *probe = user_data;
+
+  if (status->delta_parts_total > 0)
+    {
+      probe->delta_size = status->bytes_total;
+      probe->have_delta = TRUE;
+    }
+}
+
+gint64
+updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *remote,
+                                 const char *checksum, guint64 *out_declared_total)
+{
+  g_autoptr (GVariant) commit = NULL;
+  g_autoptr (GPtrArray) sizes = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char *refs[] = { checksum, NULL };
+  UpdraftPullLimits limits = metadata_limits (job->config);
+  DeltaProbe probe = { 0 };
+  GVariantBuilder b;
+  guint64 missing = 0;
+  guint64 declared = 0;
+
+  *out_declared_total = 0;
+  if (commit_is_complete (repo, checksum))
+    return 0;
+
+  /* What the signed commit declares: the bound a download must stay under. */
+  if (ostree_repo_load_variant (repo, OSTREE_OBJECT_TYPE_COMMIT, checksum, &commit, NULL) &&
+      ostree_commit_get_object_sizes (commit, &sizes, &local_error))
+    {
+      for (guint i = 0; i < sizes->len; i++)
+        {
+          OstreeCommitSizesEntry *e = sizes->pdata[i];
+          gboolean have = FALSE;
+
+          declared += e->archived;
+          if (!ostree_repo_has_object (repo, e->objtype, e->checksum, &have, NULL, NULL) || !have)
+            missing += e->archived;
+        }
+      *out_declared_total = declared;
+    }
+  else
+    {
+      g_debug ("Commit %s declares no object sizes: %s", checksum,
+               local_error != NULL ? local_error->message : "no commit");
+      sizes = NULL;
+    }
+
+  /* A dry run fetches only the delta superblock and tells its size. */
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "refs", g_variant_new_strv (refs, -1));
+  g_variant_builder_add (&b, "{sv}", "dry-run", g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&b, "{sv}", "require-static-deltas", g_variant_new_boolean (TRUE));
+  g_clear_error (&local_error);
+  if (updraft_pull (repo, remote, g_variant_builder_end (&b), &limits, probe_progress, &probe,
+                    job->cancellable, &local_error) &&
+      probe.have_delta)
+    return (gint64) (sizes != NULL ? MIN (probe.delta_size, missing) : probe.delta_size);
+  g_debug ("No static delta to %s: %s", checksum,
+           local_error != NULL ? local_error->message : "none listed");
+
+  return sizes != NULL ? (gint64) missing : -1;
+}
+
+gboolean
+updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **out_update,
+                   GError **error)
+{
+  OstreeRepo *repo = ostree_sysroot_repo (sysroot);
+  g_autoptr (OstreeDeployment) current = NULL;
+  g_autofree char *remote = NULL;
+  g_autofree char *ref = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *current_version = NULL;
+  g_autofree char *signed_by = NULL;
+  g_autoptr (UpdraftUpdateInfo) update = NULL;
+  SummaryFetch fetch = { 0 };
+  UpdraftVerifyContext ctx = { 0 };
+  guint64 current_timestamp = 0;
+  guint64 declared = 0;
+  gboolean ok;
+
+  *out_update = NULL;
+  updraft_job_post_progress (job, "Fetching metadata", 0, 0, 0, TRUE);
+
+  current = updraft_sysroot_get_current (sysroot, job->osname, error);
+  if (current == NULL)
+    return FALSE;
+  if (!updraft_deployment_get_refspec (current, NULL, &remote, &ref, error))
+    return FALSE;
+  if (remote == NULL)
+    {
+      g_set_error (error, UPDRAFT_ERROR, UPDRAFT_ERROR_SYSROOT,
+                   "The current deployment follows the local ref “%s”, which has no remote to "
+                   "check for updates",
+                   ref);
+      return FALSE;
+    }
+  if (!updraft_repo_read_commit_info (repo, ostree_deployment_get_csum (current), &current_version,
+                                      &current_timestamp, NULL, NULL, error))
+    return FALSE;
+
+  ctx.ref = ref;
+  ctx.current_commit = ostree_deployment_get_csum (current);
+  ctx.current_version = current_version;
+  ctx.current_timestamp = current_timestamp;
+  ctx.allow_downgrade = job->request->allow_downgrade;
+  ctx.check_expiry = TRUE;
+  ctx.now = g_get_real_time () / G_USEC_PER_SEC;
+
+  /* 1. The summary: which commit the ref points at, and its freshness. */
+  fetch.repo = repo;
+  fetch.remote = remote;
+  ok = updraft_run_with_timeout (fetch_summary, &fetch, job->config->check_timeout_sec,
+                                 job->cancellable, error);
+  if (!ok)
+    {
+      g_clear_pointer (&fetch.summary, g_bytes_unref);
+      g_clear_pointer (&fetch.signature, g_bytes_unref);
+      return FALSE;
+    }
+  if (fetch.summary != NULL)
+    {
+      g_autoptr (GBytes) summary = g_steal_pointer (&fetch.summary);
+      g_autoptr (GBytes) signature = g_steal_pointer (&fetch.signature);
+      g_autoptr (GVariant) parsed = NULL;
+
+      if (g_bytes_get_size (summary) > job->config->max_metadata_size)
+        {
+          g_set_error (error, UPDRAFT_ERROR, UPDRAFT_ERROR_TOO_LARGE,
+                       "The summary is %zu bytes, over the %" G_GUINT64_FORMAT "-byte limit",
+                       g_bytes_get_size (summary), job->config->max_metadata_size);
+          return FALSE;
+        }
+      if (!updraft_verify_summary (job->config, updraft_job_get_keyring (job), summary, signature,
+                                   ctx.now, &ctx.summary_expires, NULL, error))
+        return FALSE;
+      parsed = updraft_summary_parse (summary, error);
+      if (parsed == NULL)
+        return FALSE;
+      if (job->request->commit == NULL &&
+          !updraft_summary_lookup_ref (parsed, ref, &target, NULL, NULL, error))
+        return FALSE;
+    }
+  else if (job->request->commit == NULL)
+    {
+      g_debug ("Remote %s has no summary; resolving %s with a commit-only pull", remote, ref);
+      target = resolve_ref_without_summary (job, repo, remote, ref, error);
+      if (target == NULL)
+        return FALSE;
+    }
+  if (job->request->commit != NULL)
+    target = g_strdup (job->request->commit);
+
+  if (g_str_equal (target, ctx.current_commit))
+    return TRUE; /* nothing newer */
+
+  /* 2. The commit object and its signatures, nothing else. */
+  if (!fetch_commit_metadata (job, repo, remote, target, error))
+    return FALSE;
+  if (!updraft_verify_commit (job->config, updraft_job_get_keyring (job), repo, target, &ctx,
+                              &signed_by, error))
+    {
+      /* Leave nothing an apply could pick up; the partial commit goes. */
+      if (!commit_is_complete (repo, target))
+        (void) ostree_repo_delete_object (repo, OSTREE_OBJECT_TYPE_COMMIT, target, NULL, NULL);
+      return FALSE;
+    }
+
+  update = updraft_update_info_new ();
+  update->remote = g_strdup (remote);
+  update->ref = g_strdup (ref);
+  update->commit = g_strdup (target);
+  update->signed_by = g_steal_pointer (&signed_by);
+  update->allow_downgrade = job->request->allow_downgrade;
+  if (!updraft_repo_read_commit_info (repo, target, &update->version, &update->timestamp,
+                                      &update->subject, &update->body, error))
+    return FALSE;
+
+  /* 3. How much is left to fetch. */
+  updraft_job_post_progress (job, "Measuring the download", 0, 0, 0, TRUE);
+  update->download_size = updraft_check_estimate_download (job, repo, remote, target, &declared);
+  update->downloaded = update->download_size == 0;
+  if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
+    return FALSE;
+
+  *out_update = g_steal_pointer (&update);
+  return TRUE;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Running one libostree pull under Updraft's limits: a worker main context
+ * for libostree's async progress, a watchdog for stalls, total time and
+ * size, and errors turned into Updraft's. Worker threads only. */
+#pragma once
+
+#include <ostree.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64 bytes_done;
+  guint64 bytes_total;      /* best estimate; 0 unknown */
+  guint objects_fetched;
+  guint objects_requested;
+  guint delta_parts_fetched;
+  guint delta_parts_total;
+} UpdraftPullStatus;
+
+/* Called in the pulling thread, at most every ~200 ms and once at the end. */
+typedef void (*UpdraftPullProgressFunc) (const UpdraftPullStatus *status, gpointer user_data);
+
+typedef struct
+{
+  guint64 expected_bytes;    /* what signed metadata says will be fetched; 0 unknown */
+  guint64 max_bytes;         /* abort with TooLarge beyond this; 0 no limit */
+  guint timeout_sec;         /* abort with Timeout after this long; 0 none */
+  guint stall_timeout_sec;   /* abort with Timeout when under 1 KiB moves in this window */
+  guint64 max_metadata_size; /* passed to libostree for metadata objects */
+} UpdraftPullLimits;
+
+/* Pulls with @options (an a{sv} of ostree_repo_pull_with_options options;
+ * Updraft adds max-metadata-size and update-frequency). Fails with
+ * UPDRAFT_ERROR_CANCELLED, _TIMEOUT, _TOO_LARGE, _NETWORK or _METADATA_INVALID. */
+gboolean updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
+                       const UpdraftPullLimits *limits, UpdraftPullProgressFunc progress,
+                       gpointer user_data, GCancellable *cancellable, GError **error);
+
+/* Maps an error from libostree's fetcher to Updraft's domain, naming @what. */
+void updraft_pull_error_normalize (GError **error, const char *remote, const char *what);
+
+/* Runs @func(@data) with a fresh thread-default main context and a watchdog
+ * that cancels after @timeout_sec (0: none) or when @cancellable is
+ * cancelled. For libostree calls that fetch without progress (the summary). */
+typedef gboolean (*UpdraftFetchFunc) (gpointer data, GCancellable *cancellable, GError **error);
+gboolean updraft_run_with_timeout (UpdraftFetchFunc func, gpointer data, guint timeout_sec,
+                                   GCancellable *cancellable, GError **error);
+
+G_END_DECLS
