@@ -172,7 +172,7 @@ apply_value (UpdraftConfig *self, const SchemaEntry *e, GKeyFile *kf, const char
   g_autofree char *raw = g_key_file_get_value (kf, e->group, e->key, NULL);
   g_autofree char *value = NULL;
   g_autoptr (GError) local_error = NULL;
-  guint8 *field = (guint8 *) self + e->offset;
+  void *field = G_STRUCT_MEMBER_P (self, e->offset);
 
   if (raw == NULL)
     return;
