@@ -286,7 +286,7 @@ on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, 
       if (ctl->command->method == NULL)
         {
           g_autoptr (GVariant) v = g_variant_ref_sink (g_variant_new_parsed (
-              "{'event': <'changed'>, 'properties': %@a{sv}}", changed));
+              "{'event': <'changed'>, 'properties': <%@a{sv}>}", changed));
           g_autofree char *json = updraftctl_variant_to_json (v);
           g_print ("%s\n", json);
           fflush (stdout);
@@ -318,11 +318,28 @@ cancel_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
+static void
+request_cancel (Ctl *ctl)
+{
+  g_dbus_connection_call (ctl->bus, UPDRAFT_DBUS_NAME, UPDRAFT_DBUS_PATH, UPDRAFT_DBUS_IFACE,
+                          "Cancel", g_variant_new ("(a{sv})", NULL), NULL,
+                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, cancel_done, ctl);
+}
+
 static gboolean
 on_sigint (gpointer user_data)
 {
   Ctl *ctl = user_data;
 
+  if (ctl->command->method != NULL && !ctl->started && !ctl->interrupted)
+    {
+      /* Not accepted yet (polkit may be asking for a password): cancel as
+       * soon as it is, rather than leave it running. */
+      ctl->interrupted = TRUE;
+      if (!ctl->json)
+        g_printerr ("Cancelling… (press Ctrl-C again to stop waiting)\n");
+      return G_SOURCE_CONTINUE;
+    }
   if (ctl->command->method == NULL || !ctl->started || ctl->interrupted)
     {
       updraftctl_progress_finish (&ctl->progress);
@@ -335,9 +352,7 @@ on_sigint (gpointer user_data)
   updraftctl_progress_finish (&ctl->progress);
   if (!ctl->json)
     g_printerr ("Cancelling… (press Ctrl-C again to stop waiting)\n");
-  g_dbus_connection_call (ctl->bus, UPDRAFT_DBUS_NAME, UPDRAFT_DBUS_PATH, UPDRAFT_DBUS_IFACE,
-                          "Cancel", g_variant_new ("(a{sv})", NULL), NULL,
-                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, cancel_done, ctl);
+  request_cancel (ctl);
   return G_SOURCE_CONTINUE;
 }
 
@@ -356,6 +371,11 @@ method_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   ctl->started = TRUE;
+  if (ctl->interrupted)
+    {
+      request_cancel (ctl);
+      return;
+    }
   if (g_str_equal (ctl->command->name, "cancel"))
     {
       if (!ctl->json)

@@ -235,8 +235,8 @@ main (int argc, char **argv)
   if (sysroot == NULL)
     sysroot = g_strdup ("/");
 
-  /* Fetched data lands in a root-owned repository; keep it private until
-   * libostree sets the final modes. */
+  /* Deployments and the repository must be readable by the users of the
+   * system, whatever umask started us; the state file sets its own 0600. */
   umask (0022);
 
   d.config = updraft_config_load (UPDRAFT_VENDOR_CONFIG_DIR, UPDRAFT_SYSCONF_DIR, warnings);

@@ -2,7 +2,7 @@
 /* The audit trail: one structured journal record per event, with a stable
  * MESSAGE_ID per kind so operators can query them
  * (journalctl MESSAGE_ID=...) and ship them to a fleet log. The IDs are part
- * of the documented interface (docs/audit.md); never change them. */
+ * of the documented interface (updraftd(8), AUDIT); never change them. */
 #pragma once
 
 #include <glib.h>

@@ -35,16 +35,28 @@ fetch_summary (gpointer data, GCancellable *cancellable, GError **error)
   return TRUE;
 }
 
+/* CheckTimeoutSec bounds the whole check: each transfer gets what is left. */
+static guint
+seconds_left (UpdraftJob *job)
+{
+  gint64 left;
+
+  if (job->config->check_timeout_sec == 0)
+    return 0;
+  left = job->check_deadline - g_get_monotonic_time ();
+  return left > G_USEC_PER_SEC ? (guint) (left / G_USEC_PER_SEC) : 1;
+}
+
 static UpdraftPullLimits
-metadata_limits (UpdraftConfig *config)
+metadata_limits (UpdraftJob *job)
 {
   UpdraftPullLimits limits = { 0 };
 
   /* Summary, commit and detached metadata, each at most max_metadata_size. */
-  limits.max_bytes = 3 * config->max_metadata_size;
-  limits.timeout_sec = config->check_timeout_sec;
-  limits.stall_timeout_sec = config->stall_timeout_sec;
-  limits.max_metadata_size = config->max_metadata_size;
+  limits.max_bytes = 3 * job->config->max_metadata_size;
+  limits.timeout_sec = seconds_left (job);
+  limits.stall_timeout_sec = job->config->stall_timeout_sec;
+  limits.max_metadata_size = job->config->max_metadata_size;
   return limits;
 }
 
@@ -59,7 +71,7 @@ resolve_ref_without_summary (UpdraftJob *job, OstreeRepo *repo, const char *remo
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   const char *refs[] = { ref, NULL };
-  UpdraftPullLimits limits = metadata_limits (job->config);
+  UpdraftPullLimits limits = metadata_limits (job);
   GVariantBuilder b;
   gboolean ok;
   g_autoptr (GError) restore_error = NULL;
@@ -87,7 +99,7 @@ fetch_commit_metadata (UpdraftJob *job, OstreeRepo *repo, const char *remote,
                        const char *checksum, GError **error)
 {
   const char *refs[] = { checksum, NULL };
-  UpdraftPullLimits limits = metadata_limits (job->config);
+  UpdraftPullLimits limits = metadata_limits (job);
   GVariantBuilder b;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
@@ -108,35 +120,13 @@ commit_is_complete (OstreeRepo *repo, const char *checksum)
   return (state & OSTREE_REPO_COMMIT_STATE_PARTIAL) == 0;
 }
 
-typedef struct
-{
-  guint64 delta_size;
-  gboolean have_delta;
-} DeltaProbe;
-
-static void
-probe_progress (const UpdraftPullStatus *status, gpointer user_data)
-{
-  DeltaProbe *probe = user_data;
-
-  if (status->delta_parts_total > 0)
-    {
-      probe->delta_size = status->bytes_total;
-      probe->have_delta = TRUE;
-    }
-}
-
 gint64
-updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *remote,
-                                 const char *checksum, guint64 *out_declared_total)
+updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *checksum,
+                                 guint64 *out_declared_total)
 {
   g_autoptr (GVariant) commit = NULL;
   g_autoptr (GPtrArray) sizes = NULL;
   g_autoptr (GError) local_error = NULL;
-  const char *refs[] = { checksum, NULL };
-  UpdraftPullLimits limits = metadata_limits (job->config);
-  DeltaProbe probe = { 0 };
-  GVariantBuilder b;
   guint64 missing = 0;
   guint64 declared = 0;
 
@@ -144,42 +134,28 @@ updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *
   if (commit_is_complete (repo, checksum))
     return 0;
 
-  /* What the signed commit declares: the bound a download must stay under. */
-  if (ostree_repo_load_variant (repo, OSTREE_OBJECT_TYPE_COMMIT, checksum, &commit, NULL) &&
-      ostree_commit_get_object_sizes (commit, &sizes, &local_error))
+  /* What the signed commit declares (ostree.sizes): the objects still
+   * missing, compressed. A static delta usually fetches less; its real size
+   * shows in Progress once Download has read the delta's superblock. (A
+   * dry-run pull could measure the delta here, but in libostree 2022.7 it
+   * spins forever against servers with indexed deltas.) */
+  if (!ostree_repo_load_variant (repo, OSTREE_OBJECT_TYPE_COMMIT, checksum, &commit, &local_error) ||
+      !ostree_commit_get_object_sizes (commit, &sizes, &local_error))
     {
-      for (guint i = 0; i < sizes->len; i++)
-        {
-          OstreeCommitSizesEntry *e = sizes->pdata[i];
-          gboolean have = FALSE;
-
-          declared += e->archived;
-          if (!ostree_repo_has_object (repo, e->objtype, e->checksum, &have, NULL, NULL) || !have)
-            missing += e->archived;
-        }
-      *out_declared_total = declared;
+      g_debug ("Commit %s declares no object sizes: %s", checksum, local_error->message);
+      return -1;
     }
-  else
+  for (guint i = 0; i < sizes->len; i++)
     {
-      g_debug ("Commit %s declares no object sizes: %s", checksum,
-               local_error != NULL ? local_error->message : "no commit");
-      sizes = NULL;
+      OstreeCommitSizesEntry *e = sizes->pdata[i];
+      gboolean have = FALSE;
+
+      declared += e->archived;
+      if (!ostree_repo_has_object (repo, e->objtype, e->checksum, &have, NULL, NULL) || !have)
+        missing += e->archived;
     }
-
-  /* A dry run fetches only the delta superblock and tells its size. */
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&b, "{sv}", "refs", g_variant_new_strv (refs, -1));
-  g_variant_builder_add (&b, "{sv}", "dry-run", g_variant_new_boolean (TRUE));
-  g_variant_builder_add (&b, "{sv}", "require-static-deltas", g_variant_new_boolean (TRUE));
-  g_clear_error (&local_error);
-  if (updraft_pull (repo, remote, g_variant_builder_end (&b), &limits, probe_progress, &probe,
-                    job->cancellable, &local_error) &&
-      probe.have_delta)
-    return (gint64) (sizes != NULL ? MIN (probe.delta_size, missing) : probe.delta_size);
-  g_debug ("No static delta to %s: %s", checksum,
-           local_error != NULL ? local_error->message : "none listed");
-
-  return sizes != NULL ? (gint64) missing : -1;
+  *out_declared_total = declared;
+  return (gint64) missing;
 }
 
 gboolean
@@ -201,6 +177,7 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
   gboolean ok;
 
   *out_update = NULL;
+  job->check_deadline = g_get_monotonic_time () + (gint64) job->config->check_timeout_sec * G_USEC_PER_SEC;
   updraft_job_post_progress (job, "Fetching metadata", 0, 0, 0, TRUE);
 
   current = updraft_sysroot_get_current (sysroot, job->osname, error);
@@ -231,8 +208,7 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
   /* 1. The summary: which commit the ref points at, and its freshness. */
   fetch.repo = repo;
   fetch.remote = remote;
-  ok = updraft_run_with_timeout (fetch_summary, &fetch, job->config->check_timeout_sec,
-                                 job->cancellable, error);
+  ok = updraft_run_with_timeout (fetch_summary, &fetch, seconds_left (job), job->cancellable, error);
   if (!ok)
     {
       g_clear_pointer (&fetch.summary, g_bytes_unref);
@@ -298,8 +274,7 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
     return FALSE;
 
   /* 3. How much is left to fetch. */
-  updraft_job_post_progress (job, "Measuring the download", 0, 0, 0, TRUE);
-  update->download_size = updraft_check_estimate_download (job, repo, remote, target, &declared);
+  update->download_size = updraft_check_estimate_download (job, repo, target, &declared);
   update->downloaded = update->download_size == 0;
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
     return FALSE;

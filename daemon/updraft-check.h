@@ -15,11 +15,12 @@ G_BEGIN_DECLS
 gboolean updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot,
                             UpdraftUpdateInfo **out_update, GError **error);
 
-/* Bytes still to fetch for @checksum, whose commit object is in @repo:
- * the static delta's size when the server has one from a commit we have,
- * else the commit's declared object sizes minus what is present. -1 when
- * neither is known. Used by Check and to bound Download. */
-gint64 updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *remote,
-                                        const char *checksum, guint64 *out_declared_total);
+/* Bytes still to fetch for @checksum, whose commit object is in @repo, as
+ * the signed commit declares them (ostree.sizes minus the objects present;
+ * a static delta usually needs less). Sets *@out_declared_total to the whole
+ * commit's declared size. -1 when the commit declares no sizes. Used by
+ * Check and to bound Download. */
+gint64 updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *checksum,
+                                        guint64 *out_declared_total);
 
 G_END_DECLS

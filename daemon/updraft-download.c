@@ -77,7 +77,7 @@ updraft_download_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo
   if (!updraft_download_verify (job, sysroot, update, NULL, error))
     return FALSE;
 
-  remaining = updraft_check_estimate_download (job, repo, update->remote, update->commit, &declared);
+  remaining = updraft_check_estimate_download (job, repo, update->commit, &declared);
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
     return FALSE;
 

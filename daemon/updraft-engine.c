@@ -385,7 +385,7 @@ gboolean
 updraft_engine_can_start (UpdraftEngine *self, UpdraftOperation op, GError **error)
 {
   if (self->job != NULL && self->job->request->operation == op)
-    return TRUE; /* joins */
+    return TRUE; /* may join; updraft_engine_start() checks the options match */
   return updraft_state_allows (self->state, self->update != NULL,
                                self->update != NULL && self->update->downloaded, op, error);
 }
@@ -588,6 +588,13 @@ reboot_done (GObject *source, GAsyncResult *result, gpointer user_data)
                              error->message);
       g_warning ("%s", wrapped->message);
       set_last_error (fd->self, wrapped);
+      if (fd->self->history->len > 0)
+        {
+          UpdraftHistoryEntry *entry = fd->self->history->pdata[0];
+          g_free (entry->message);
+          entry->message = g_strdup (wrapped->message);
+          emit_changed (fd->self, UPDRAFT_ENGINE_CHANGED_HISTORY);
+        }
       save_state (fd->self);
     }
   emit_finished (fd->self, fd->op, wrapped);
@@ -771,8 +778,14 @@ updraft_engine_start (UpdraftEngine *self, UpdraftRequest *request, gboolean *ou
   UpdraftOperation op = request->operation;
 
   *out_joined = FALSE;
-  if (self->job != NULL && self->job->request->operation == op)
+  if (self->job != NULL && self->job->request->operation == op &&
+      g_strcmp0 (self->job->request->commit, request->commit) == 0 &&
+      self->job->request->allow_downgrade == request->allow_downgrade)
     {
+      /* Joining an Apply without reboot with one that asks for it: the
+       * running operation reboots at the end. */
+      if (request->reboot)
+        self->job->request->reboot = TRUE;
       UpdraftAuditRecord record = {
         .message_id = UPDRAFT_MSGID_OPERATION_STARTED,
         .operation = op,

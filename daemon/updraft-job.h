@@ -60,6 +60,7 @@ struct _UpdraftJob
 
   /* Worker-private. */
   UpdraftKeyring *keyring;
+  gint64 check_deadline; /* monotonic time the check must end by */
   gint64 last_progress_post;
 };
 

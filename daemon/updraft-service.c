@@ -194,6 +194,8 @@ on_engine_finished (UpdraftEngine *engine, guint op, gboolean success, const cha
 {
   UpdraftService *self = user_data;
 
+  /* Clients that see Finished must already have seen the final State. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self->skeleton));
   updraft_dbus_updater1_emit_finished (self->skeleton, updraft_operation_to_string (op), success,
                                        error_name, message);
 }

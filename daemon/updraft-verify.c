@@ -18,18 +18,12 @@ UpdraftKeyring *
 updraft_verify_load_keyring (UpdraftConfig *config, const char *root, GPtrArray *warnings)
 {
   g_autoptr (UpdraftKeyring) keyring = updraft_keyring_new ();
-  g_autoptr (GError) local_error = NULL;
 
   updraft_keyring_load_ostree_defaults (keyring, root, warnings);
-  if (config->trusted_keys_dir != NULL &&
-      !updraft_keyring_load_trusted (keyring, config->trusted_keys_dir, &local_error))
-    {
-      g_ptr_array_add (warnings, g_strdup (local_error->message));
-      g_clear_error (&local_error);
-    }
-  if (config->revoked_keys_dir != NULL &&
-      !updraft_keyring_load_revoked (keyring, config->revoked_keys_dir, &local_error))
-    g_ptr_array_add (warnings, g_strdup (local_error->message));
+  if (config->trusted_keys_dir != NULL)
+    updraft_keyring_load_lenient (keyring, config->trusted_keys_dir, FALSE, warnings);
+  if (config->revoked_keys_dir != NULL)
+    updraft_keyring_load_lenient (keyring, config->revoked_keys_dir, TRUE, warnings);
   return g_steal_pointer (&keyring);
 }
 

@@ -287,6 +287,9 @@ struct _UpdraftKeyring
   gint ref_count;
   GHashTable *trusted; /* GBytes set */
   GHashTable *revoked; /* GBytes set */
+  /* Set when a revocation list could not be read: which keys are revoked is
+   * then unknown, so nothing verifies until it is fixed (fail closed). */
+  char *revocation_error;
 };
 
 static GHashTable *
@@ -321,6 +324,7 @@ updraft_keyring_unref (UpdraftKeyring *self)
     return;
   g_hash_table_unref (self->trusted);
   g_hash_table_unref (self->revoked);
+  g_free (self->revocation_error);
   g_free (self);
 }
 
@@ -497,18 +501,37 @@ updraft_keyring_load_revoked (UpdraftKeyring *self, const char *path, GError **e
 }
 
 void
+updraft_keyring_load_lenient (UpdraftKeyring *self, const char *path, gboolean revoked,
+                              GPtrArray *warnings)
+{
+  g_autoptr (GPtrArray) local_warnings = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (path != NULL);
+
+  keyring_load (revoked ? self->revoked : self->trusted, path, local_warnings, NULL);
+  if (local_warnings->len > 0 && revoked && self->revocation_error == NULL)
+    self->revocation_error = g_strdup (local_warnings->pdata[0]);
+  for (guint i = 0; i < local_warnings->len; i++)
+    if (warnings != NULL)
+      g_ptr_array_add (warnings, g_strdup (local_warnings->pdata[i]));
+}
+
+const char *
+updraft_keyring_get_revocation_error (UpdraftKeyring *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->revocation_error;
+}
+
+void
 updraft_keyring_load_ostree_defaults (UpdraftKeyring *self, const char *root, GPtrArray *warnings)
 {
   /* libostree's own search path, so a device's existing keys keep working. */
   static const char *const dirs[] = { "etc/ostree", "usr/share/ostree" };
-  g_autoptr (GPtrArray) local_warnings = NULL;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (root != NULL);
-
-  /* Per-file errors must not stop the others, so they always go somewhere. */
-  if (warnings == NULL)
-    warnings = local_warnings = g_ptr_array_new_with_free_func (g_free);
 
   for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
@@ -517,10 +540,10 @@ updraft_keyring_load_ostree_defaults (UpdraftKeyring *self, const char *root, GP
       g_autofree char *revoked = g_build_filename (root, dirs[i], "revoked.ed25519", NULL);
       g_autofree char *revoked_d = g_strconcat (revoked, ".d", NULL);
 
-      keyring_load (self->trusted, trusted, warnings, NULL);
-      keyring_load (self->trusted, trusted_d, warnings, NULL);
-      keyring_load (self->revoked, revoked, warnings, NULL);
-      keyring_load (self->revoked, revoked_d, warnings, NULL);
+      updraft_keyring_load_lenient (self, trusted, FALSE, warnings);
+      updraft_keyring_load_lenient (self, trusted_d, FALSE, warnings);
+      updraft_keyring_load_lenient (self, revoked, TRUE, warnings);
+      updraft_keyring_load_lenient (self, revoked_d, TRUE, warnings);
     }
 }
 
@@ -739,6 +762,14 @@ updraft_verify_signatures (UpdraftKeyring *keyring, GBytes *signed_data, GVarian
     {
       g_set_error (error, UPDRAFT_ERROR, UPDRAFT_ERROR_SIGNATURE_MISSING,
                    "%s is not signed (no %s signatures)", what, UPDRAFT_SIGN_ED25519_KEY);
+      return FALSE;
+    }
+  if (keyring->revocation_error != NULL)
+    {
+      g_set_error (error, UPDRAFT_ERROR, UPDRAFT_ERROR_CONFIG,
+                   "%s: a revoked-key list cannot be read (%s); no signature is "
+                   "trusted until it is fixed",
+                   what, keyring->revocation_error);
       return FALSE;
     }
   /* Bounded now, so normalising is cheap, and from here on every signature is

@@ -53,10 +53,18 @@ void updraft_keyring_add_revoked (UpdraftKeyring *self, GBytes *public_key);
  * skipped) are key files. A missing path is not an error. */
 gboolean updraft_keyring_load_trusted (UpdraftKeyring *self, const char *path, GError **error);
 gboolean updraft_keyring_load_revoked (UpdraftKeyring *self, const char *path, GError **error);
+/* Loads @path (a key file or a directory of them) for a device: a file that
+ * fails to parse is skipped and its error appended to @warnings, so one bad
+ * file cannot lock a device out of updates signed with other keys. For a
+ * revoked list (@revoked) that would fail open, so instead the keyring then
+ * refuses every signature (UPDRAFT_ERROR_CONFIG) until the file is fixed. */
+void updraft_keyring_load_lenient (UpdraftKeyring *self, const char *path, gboolean revoked,
+                                   GPtrArray *warnings);
+/* The reason revocation is unknown, or NULL. */
+const char *updraft_keyring_get_revocation_error (UpdraftKeyring *self);
 /* OSTree's locations under @root ("/" on a device):
- * etc/ostree/{trusted,revoked}.ed25519(.d) and usr/share/ostree/... A file
- * that fails to parse is skipped and its error appended to @warnings (so one
- * bad file cannot lock a device out of updates signed with its other keys). */
+ * etc/ostree/{trusted,revoked}.ed25519(.d) and usr/share/ostree/..., loaded
+ * with updraft_keyring_load_lenient(). */
 void updraft_keyring_load_ostree_defaults (UpdraftKeyring *self, const char *root,
                                            GPtrArray *warnings);
 guint updraft_keyring_n_trusted (UpdraftKeyring *self);
@@ -70,6 +78,7 @@ gboolean updraft_keyring_is_revoked (UpdraftKeyring *self, GBytes *public_key);
  *
  * Succeeds when any signature verifies with any trusted, non-revoked key, and
  * returns that key's id. Otherwise, in this order:
+ *  - UPDRAFT_ERROR_CONFIG: a revoked-key list could not be read;
  *  - UPDRAFT_ERROR_METADATA_INVALID: the key has the wrong type, or more than
  *    UPDRAFT_SIGN_MAX_SIGNATURES signatures;
  *  - UPDRAFT_ERROR_SIGNATURE_MISSING: no metadata, no signature key, or an

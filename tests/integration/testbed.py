@@ -404,8 +404,9 @@ class Testbed:
         with open(config, "w") as f:
             f.write(BUS_CONFIG.format(socket=self.bus_socket, servicedir=servicedir,
                                       project_policy=os.path.join(SOURCE_DIR, "dbus", BUS_NAME + ".conf")))
-        p = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--nopidfile"],
-                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "bus.log"), "w"))
+        with open(os.path.join(self.dir, "bus.log"), "w") as log:
+            p = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--nopidfile"],
+                                 stdout=subprocess.DEVNULL, stderr=log)
         self.processes.append(p)
         wait_for(lambda: os.path.exists(self.bus_socket), message="dbus-daemon")
         self.bus_address = "unix:path=" + self.bus_socket
@@ -417,8 +418,9 @@ class Testbed:
         if rules:
             with open("/etc/polkit-1/rules.d/50-updraft-test.rules", "w") as f:
                 f.write(rules)
-        p = subprocess.Popen(["/usr/lib/polkit-1/polkitd", "--no-debug"], env=self.env,
-                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "polkitd.log"), "w"))
+        with open(os.path.join(self.dir, "polkitd.log"), "w") as log:
+            p = subprocess.Popen(["/usr/lib/polkit-1/polkitd", "--no-debug"], env=self.env,
+                                 stdout=subprocess.DEVNULL, stderr=log)
         self.processes.append(p)
         self._wait_for_name("org.freedesktop.PolicyKit1")
 
@@ -497,9 +499,9 @@ class Testbed:
         daemon_env = dict(self.env)
         daemon_env["NOTIFY_SOCKET"] = self.notify_path
         daemon_env.update(env or {})
-        self.daemon = subprocess.Popen([UPDRAFTD, "--sysroot", self.sysroot.path, "--verbose"] + list(args),
-                                       env=daemon_env, stdout=subprocess.DEVNULL,
-                                       stderr=open(self.daemon_log, "a"))
+        with open(self.daemon_log, "a") as log:
+            self.daemon = subprocess.Popen([UPDRAFTD, "--sysroot", self.sysroot.path, "--verbose"] + list(args),
+                                           env=daemon_env, stdout=subprocess.DEVNULL, stderr=log)
         if wait:
             self._wait_for_name(BUS_NAME)
         return self.daemon

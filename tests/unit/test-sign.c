@@ -876,7 +876,43 @@ test_ostree_defaults (void)
 
     updraft_keyring_load_ostree_defaults (again, root->path, NULL);
     g_assert_cmpuint (updraft_keyring_n_trusted (again), ==, 2);
+    g_assert_null (updraft_keyring_get_revocation_error (again));
   }
+
+  /* An unreadable revocation list fails closed: nothing verifies, not even
+   * a signature by a key that was never revoked. */
+  g_free (write_file (root->path, "usr/share/ostree/revoked.ed25519.d/broken", "garbage\n", -1, 0644));
+  {
+    g_autoptr (UpdraftKeyring) closed = updraft_keyring_new ();
+    g_autoptr (GPtrArray) more = g_ptr_array_new_with_free_func (g_free);
+    g_autofree char *message = NULL;
+
+    updraft_keyring_load_ostree_defaults (closed, root->path, more);
+    g_assert_cmpuint (more->len, ==, 2);
+    g_assert_nonnull (updraft_keyring_get_revocation_error (closed));
+    message = verify_fails (closed, data, md_usr, UPDRAFT_ERROR_CONFIG);
+    g_assert_nonnull (strstr (message, "revoked.ed25519.d/broken"));
+  }
+}
+
+/* One bad file in a trusted directory does not hide the good ones. */
+static void
+test_lenient_trusted_dir (void)
+{
+  g_autoptr (TmpDir) root = tmp_dir_new ();
+  g_autoptr (UpdraftKeyring) keyring = updraft_keyring_new ();
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (UpdraftSecretKey) key = generate_key ();
+  g_autoptr (GBytes) pub = updraft_secret_key_get_public (key);
+  g_autofree char *line = base64_line (g_bytes_get_data (pub, NULL), 32);
+  g_autofree char *dir = g_build_filename (root->path, "keys", NULL);
+
+  g_free (write_file (root->path, "keys/a-broken", "not a key\n", -1, 0644));
+  g_free (write_file (root->path, "keys/b-good", line, -1, 0644));
+  updraft_keyring_load_lenient (keyring, dir, FALSE, warnings);
+  g_assert_cmpuint (warnings->len, ==, 1);
+  g_assert_true (updraft_keyring_is_trusted (keyring, pub));
+  g_assert_null (updraft_keyring_get_revocation_error (keyring));
 }
 
 /* ---- secret keys --------------------------------------------------------- */
@@ -1273,6 +1309,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sign/keyring/load", test_keyring_load);
   g_test_add_func ("/sign/keyring/limits", test_keyring_limits);
   g_test_add_func ("/sign/keyring/ostree-defaults", test_ostree_defaults);
+  g_test_add_func ("/sign/keyring/lenient-trusted-dir", test_lenient_trusted_dir);
   g_test_add_func ("/sign/secret-key/load", test_secret_key_load);
   g_test_add_func ("/sign/metadata/add-signature", test_add_signature);
   g_test_add_func ("/sign/openssl/openssl-signs", test_openssl_signs);
