@@ -115,6 +115,12 @@ watchdog_tick (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+forward_cancel (GCancellable *parent, gpointer child)
+{
+  g_cancellable_cancel (G_CANCELLABLE (child));
+}
+
 static gboolean
 io_error_is_network (const GError *error)
 {
@@ -182,6 +188,7 @@ updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
   g_autoptr (GCancellable) child = g_cancellable_new ();
   g_autoptr (GError) local_error = NULL;
   PullRun run = { 0 };
+  gulong handler = 0;
   gboolean ok;
 
   g_variant_dict_insert (dict, "max-metadata-size", "t", limits->max_metadata_size);
@@ -205,9 +212,14 @@ updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
   watchdog = g_timeout_source_new (WATCHDOG_INTERVAL_MS);
   g_source_set_callback (watchdog, watchdog_tick, &run, NULL);
   g_source_attach (watchdog, context);
+  /* Cancel reaches libostree at once, not at the next watchdog tick. */
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel), child, NULL);
 
   ok = ostree_repo_pull_with_options (repo, remote, full_options, ostree_progress, child,
                                       &local_error);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
   ostree_async_progress_finish (ostree_progress);
 
   g_source_destroy (watchdog);
@@ -230,77 +242,100 @@ updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
       g_propagate_error (error, run.abort_error);
       return FALSE;
     }
+  if (g_cancellable_is_cancelled (cancellable))
     {
-      updraft_pull_error_normalize (&local_error, remote, "Fetching");
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      g_set_error_literal (error, UPDRAFT_ERROR, UPDRAFT_ERROR_CANCELLED, "The operation was cancelled");
       return FALSE;
     }
+  updraft_pull_error_normalize (&local_error, remote, "Fetching");
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
+/* libostree's summary fetch runs its own private main context, so no source
+ * of ours runs during it: a small thread watches the clock instead, and the
+ * caller's cancellable is forwarded with g_cancellable_connect(). */
 typedef struct
 {
-  GCancellable *parent;
-  GCancellable *child;
-  gint64 deadline;
+  GMutex mutex;
+  GCond cond;
+  gboolean done;
+  gint64 deadline; /* monotonic; 0 none */
   guint timeout_sec;
+  GCancellable *child;
   GError *abort_error;
-} TimeoutRun;
+} TimeoutWatch;
 
-static gboolean
-timeout_tick (gpointer data)
+static gpointer
+timeout_watch_thread (gpointer data)
 {
-  TimeoutRun *run = data;
+  TimeoutWatch *w = data;
 
-  if (g_cancellable_is_cancelled (run->child))
-    return G_SOURCE_CONTINUE;
-  if (g_cancellable_is_cancelled (run->parent))
+  g_mutex_lock (&w->mutex);
+  while (!w->done)
     {
-      run->abort_error = g_error_new_literal (UPDRAFT_ERROR, UPDRAFT_ERROR_CANCELLED,
-                                              "The operation was cancelled");
-      g_cancellable_cancel (run->child);
+      if (w->deadline == 0)
+        g_cond_wait (&w->cond, &w->mutex);
+      else if (!g_cond_wait_until (&w->cond, &w->mutex, w->deadline) && !w->done)
+        {
+          w->abort_error = g_error_new (UPDRAFT_ERROR, UPDRAFT_ERROR_TIMEOUT,
+                                        "The update server did not answer within %u s",
+                                        w->timeout_sec);
+          g_cancellable_cancel (w->child);
+          break;
+        }
     }
-  else if (run->timeout_sec > 0 && g_get_monotonic_time () > run->deadline)
-    {
-      run->abort_error = g_error_new (UPDRAFT_ERROR, UPDRAFT_ERROR_TIMEOUT,
-                                      "The update server did not answer within %u s",
-                                      run->timeout_sec);
-      g_cancellable_cancel (run->child);
-    }
-  return G_SOURCE_CONTINUE;
+  g_mutex_unlock (&w->mutex);
+  return NULL;
 }
 
 gboolean
 updraft_run_with_timeout (UpdraftFetchFunc func, gpointer data, guint timeout_sec,
                           GCancellable *cancellable, GError **error)
 {
-  g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (GCancellable) child = g_cancellable_new ();
-  g_autoptr (GSource) watchdog = g_timeout_source_new (WATCHDOG_INTERVAL_MS);
   g_autoptr (GError) local_error = NULL;
-  TimeoutRun run = { 0 };
+  TimeoutWatch w = { 0 };
+  GThread *thread;
+  gulong handler = 0;
   gboolean ok;
 
-  run.parent = cancellable;
-  run.child = child;
-  run.timeout_sec = timeout_sec;
-  run.deadline = g_get_monotonic_time () + (gint64) timeout_sec * G_USEC_PER_SEC;
+  g_mutex_init (&w.mutex);
+  g_cond_init (&w.cond);
+  w.child = child;
+  w.timeout_sec = timeout_sec;
+  w.deadline = timeout_sec > 0 ? g_get_monotonic_time () + (gint64) timeout_sec * G_USEC_PER_SEC : 0;
+  thread = g_thread_new ("updraft-timeout", timeout_watch_thread, &w);
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel), child, NULL);
 
-  g_main_context_push_thread_default (context);
-  g_source_set_callback (watchdog, timeout_tick, &run, NULL);
-  g_source_attach (watchdog, context);
   ok = func (data, child, &local_error);
-  g_source_destroy (watchdog);
-  g_main_context_pop_thread_default (context);
 
-  if (run.abort_error != NULL)
+  g_mutex_lock (&w.mutex);
+  w.done = TRUE;
+  g_cond_signal (&w.cond);
+  g_mutex_unlock (&w.mutex);
+  g_thread_join (thread);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+  g_mutex_clear (&w.mutex);
+  g_cond_clear (&w.cond);
+
+  if (ok)
     {
-      g_propagate_error (error, run.abort_error);
+      g_clear_error (&w.abort_error);
+      return TRUE;
+    }
+  if (w.abort_error != NULL)
+    {
+      g_propagate_error (error, w.abort_error);
       return FALSE;
     }
-  if (!ok)
+  if (g_cancellable_is_cancelled (cancellable))
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      g_set_error_literal (error, UPDRAFT_ERROR, UPDRAFT_ERROR_CANCELLED, "The operation was cancelled");
       return FALSE;
     }
-  return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }

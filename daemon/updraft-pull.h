@@ -40,9 +40,10 @@ gboolean updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
 /* Maps an error from libostree's fetcher to Updraft's domain, naming @what. */
 void updraft_pull_error_normalize (GError **error, const char *remote, const char *what);
 
-/* Runs @func(@data) with a fresh thread-default main context and a watchdog
- * that cancels after @timeout_sec (0: none) or when @cancellable is
- * cancelled. For libostree calls that fetch without progress (the summary). */
+/* Runs @func(@data) with a cancellable that is cancelled after @timeout_sec
+ * (0: none; the error is then UPDRAFT_ERROR_TIMEOUT) or when @cancellable
+ * is (UPDRAFT_ERROR_CANCELLED). For libostree calls that fetch without
+ * progress and in a private main context (the summary). */
 typedef gboolean (*UpdraftFetchFunc) (gpointer data, GCancellable *cancellable, GError **error);
 gboolean updraft_run_with_timeout (UpdraftFetchFunc func, gpointer data, guint timeout_sec,
                                    GCancellable *cancellable, GError **error);

@@ -74,7 +74,7 @@ class RollbackTests(TestCase):
         self.assertEqual(tb.sysroot.deployments(), [(tb.v1, 0)])
         self.assertEqual(tb.prop("State"), "error")
 
-    def test_rollback_keeps_sysroot_lock_discipline(self):
+    def test_apply_waits_for_the_sysroot_lock(self):
         # While `ostree admin` holds the sysroot lock, updraftd waits for it.
         tb = self.tb
         tb.server.publish("2.0", T0 + DAY)
@@ -83,14 +83,15 @@ class RollbackTests(TestCase):
         import fcntl
         import os
         import time
+        # libostree locks with open file description (POSIX-style) locks.
         lock = os.open(os.path.join(tb.sysroot.path, "ostree", "lock"), os.O_RDWR | os.O_CREAT)
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.lockf(lock, fcntl.LOCK_EX)
         tb.call("Apply")
         testbed.wait_for(lambda: tb.prop("Progress").get("phase") == "Waiting for the sysroot lock",
                          message="waiting for the lock")
         time.sleep(1)
         self.assertEqual(tb.sysroot.deployments(), [(tb.v1, 0)])
-        fcntl.flock(lock, fcntl.LOCK_UN)
+        fcntl.lockf(lock, fcntl.LOCK_UN)
         os.close(lock)
         self.assertTrue(tb.wait_finished("apply")[0])
         self.assertEqual(len(tb.sysroot.deployments()), 2)

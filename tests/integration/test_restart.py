@@ -94,7 +94,7 @@ class RestartTests(TestCase):
         tb = self.tb
         tb.stop_daemon()
         with open("/var/lib/updraft/state", "wb") as f:
-            f.write(b"\x00\xff garbage [[[")
+            f.write(b"State=ready\n[broken")
         tb.start_daemon()
         self.assertEqual(tb.prop("State"), "idle")
         self.assertIn("Ignoring the saved state", tb.daemon_log_text())

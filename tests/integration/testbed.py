@@ -500,8 +500,9 @@ class Testbed:
         daemon_env["NOTIFY_SOCKET"] = self.notify_path
         daemon_env.update(env or {})
         with open(self.daemon_log, "a") as log:
+            # GLib writes debug and info messages to stdout, warnings to stderr.
             self.daemon = subprocess.Popen([UPDRAFTD, "--sysroot", self.sysroot.path, "--verbose"] + list(args),
-                                           env=daemon_env, stdout=subprocess.DEVNULL, stderr=log)
+                                           env=daemon_env, stdout=log, stderr=log)
         if wait:
             self._wait_for_name(BUS_NAME)
         return self.daemon
