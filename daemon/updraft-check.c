@@ -12,29 +12,6 @@
 #include "updraft-sysroot.h"
 #include "updraft-verify.h"
 
-typedef struct
-{
-  OstreeRepo *repo;
-  const char *remote;
-  GBytes *summary;
-  GBytes *signature;
-} SummaryFetch;
-
-static gboolean
-fetch_summary (gpointer data, GCancellable *cancellable, GError **error)
-{
-  SummaryFetch *f = data;
-  g_autoptr (GVariant) options = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
-
-  if (!ostree_repo_remote_fetch_summary_with_options (f->repo, f->remote, options, &f->summary,
-                                                      &f->signature, cancellable, error))
-    {
-      updraft_pull_error_normalize (error, f->remote, "Fetching the summary");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* CheckTimeoutSec bounds the whole check: each transfer gets what is left. */
 static guint
 seconds_left (UpdraftJob *job)
@@ -170,11 +147,11 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
   g_autofree char *current_version = NULL;
   g_autofree char *signed_by = NULL;
   g_autoptr (UpdraftUpdateInfo) update = NULL;
-  SummaryFetch fetch = { 0 };
+  g_autoptr (GBytes) summary = NULL;
+  g_autoptr (GBytes) signature = NULL;
   UpdraftVerifyContext ctx = { 0 };
   guint64 current_timestamp = 0;
   guint64 declared = 0;
-  gboolean ok;
 
   *out_update = NULL;
   job->check_deadline = g_get_monotonic_time () + (gint64) job->config->check_timeout_sec * G_USEC_PER_SEC;
@@ -206,28 +183,13 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
   ctx.now = g_get_real_time () / G_USEC_PER_SEC;
 
   /* 1. The summary: which commit the ref points at, and its freshness. */
-  fetch.repo = repo;
-  fetch.remote = remote;
-  ok = updraft_run_with_timeout (fetch_summary, &fetch, seconds_left (job), job->cancellable, error);
-  if (!ok)
+  if (!updraft_fetch_summary (repo, remote, seconds_left (job), job->config->max_metadata_size,
+                              job->cancellable, &summary, &signature, error))
+    return FALSE;
+  if (summary != NULL)
     {
-      g_clear_pointer (&fetch.summary, g_bytes_unref);
-      g_clear_pointer (&fetch.signature, g_bytes_unref);
-      return FALSE;
-    }
-  if (fetch.summary != NULL)
-    {
-      g_autoptr (GBytes) summary = g_steal_pointer (&fetch.summary);
-      g_autoptr (GBytes) signature = g_steal_pointer (&fetch.signature);
       g_autoptr (GVariant) parsed = NULL;
 
-      if (g_bytes_get_size (summary) > job->config->max_metadata_size)
-        {
-          g_set_error (error, UPDRAFT_ERROR, UPDRAFT_ERROR_TOO_LARGE,
-                       "The summary is %zu bytes, over the %" G_GUINT64_FORMAT "-byte limit",
-                       g_bytes_get_size (summary), job->config->max_metadata_size);
-          return FALSE;
-        }
       if (!updraft_verify_summary (job->config, updraft_job_get_keyring (job), summary, signature,
                                    ctx.now, &ctx.summary_expires, NULL, error))
         return FALSE;
@@ -257,9 +219,7 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
   if (!updraft_verify_commit (job->config, updraft_job_get_keyring (job), repo, target, &ctx,
                               &signed_by, error))
     {
-      /* Leave nothing an apply could pick up; the partial commit goes. */
-      if (!commit_is_complete (repo, target))
-        (void) ostree_repo_delete_object (repo, OSTREE_OBJECT_TYPE_COMMIT, target, NULL, NULL);
+      updraft_sysroot_discard_commit (sysroot, target);
       return FALSE;
     }
 

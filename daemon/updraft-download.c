@@ -11,8 +11,8 @@
 #include "updraft-sysroot.h"
 #include "updraft-verify.h"
 
-/* Slack over the declared size for metadata objects ostree.sizes omits and
- * for delta framing. */
+/* Slack over the declared size for what ostree.sizes does not list (the
+ * commit and its detached metadata) and for delta framing. */
 #define DOWNLOAD_SLACK_BYTES (4 * 1024 * 1024)
 
 typedef struct
@@ -75,7 +75,10 @@ updraft_download_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo
   /* Verify before fetching content too: the commit object may have changed
    * on disk since Check (it never should; this costs microseconds). */
   if (!updraft_download_verify (job, sysroot, update, NULL, error))
-    return FALSE;
+    {
+      updraft_sysroot_discard_commit (sysroot, update->commit);
+      return FALSE;
+    }
 
   remaining = updraft_check_estimate_download (job, repo, update->commit, &declared);
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
@@ -118,8 +121,7 @@ updraft_download_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo
     {
       /* A commit that fails verification after the pull must not stay where
        * an apply could pick it up. */
-      if (!ostree_repo_delete_object (repo, OSTREE_OBJECT_TYPE_COMMIT, update->commit, NULL, NULL))
-        updraft_job_warn (job, "Could not remove rejected commit %s", update->commit);
+      updraft_sysroot_discard_commit (sysroot, update->commit);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }

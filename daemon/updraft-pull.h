@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Running one libostree pull under Updraft's limits: a worker main context
- * for libostree's async progress, a watchdog for stalls, total time and
- * size, and errors turned into Updraft's. Worker threads only. */
+/* Running fetches under Updraft's limits. Each fetch runs in the
+ * updraft-fetch helper process (see updraft-fetch.c for why), which a
+ * watchdog kills on Cancel, a stall, a timeout or too much data; errors are
+ * turned into Updraft's. Worker threads only. */
 #pragma once
 
 #include <ostree.h>
@@ -18,7 +19,7 @@ typedef struct
   guint delta_parts_total;
 } UpdraftPullStatus;
 
-/* Called in the pulling thread, at most every ~200 ms and once at the end. */
+/* Called in the calling thread, at most every ~200 ms and once at the end. */
 typedef void (*UpdraftPullProgressFunc) (const UpdraftPullStatus *status, gpointer user_data);
 
 typedef struct
@@ -40,12 +41,11 @@ gboolean updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
 /* Maps an error from libostree's fetcher to Updraft's domain, naming @what. */
 void updraft_pull_error_normalize (GError **error, const char *remote, const char *what);
 
-/* Runs @func(@data) with a cancellable that is cancelled after @timeout_sec
- * (0: none; the error is then UPDRAFT_ERROR_TIMEOUT) or when @cancellable
- * is (UPDRAFT_ERROR_CANCELLED). For libostree calls that fetch without
- * progress and in a private main context (the summary). */
-typedef gboolean (*UpdraftFetchFunc) (gpointer data, GCancellable *cancellable, GError **error);
-gboolean updraft_run_with_timeout (UpdraftFetchFunc func, gpointer data, guint timeout_sec,
-                                   GCancellable *cancellable, GError **error);
+/* Fetches the remote's summary and summary.sig (either may come back NULL
+ * when the server has none), each at most @max_size bytes, within
+ * @timeout_sec (0: none). */
+gboolean updraft_fetch_summary (OstreeRepo *repo, const char *remote, guint timeout_sec,
+                                guint64 max_size, GCancellable *cancellable, GBytes **out_summary,
+                                GBytes **out_signature, GError **error);
 
 G_END_DECLS

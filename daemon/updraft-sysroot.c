@@ -249,6 +249,21 @@ updraft_sysroot_describe (OstreeSysroot *sysroot, const char *osname, GError **e
   return g_steal_pointer (&info);
 }
 
+void
+updraft_sysroot_discard_commit (OstreeSysroot *sysroot, const char *checksum)
+{
+  GPtrArray *all = ostree_sysroot_get_deployments (sysroot);
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < all->len; i++)
+    if (g_str_equal (ostree_deployment_get_csum (all->pdata[i]), checksum))
+      return;
+  if (!ostree_repo_delete_object (ostree_sysroot_repo (sysroot), OSTREE_OBJECT_TYPE_COMMIT,
+                                  checksum, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_warning ("Could not remove rejected commit %s: %s", checksum, error->message);
+}
+
 #define LOCK_POLL_USEC (100 * 1000)
 
 gboolean

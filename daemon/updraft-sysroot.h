@@ -42,6 +42,11 @@ gboolean updraft_repo_read_commit_info (OstreeRepo *repo, const char *checksum, 
                                         guint64 *out_timestamp, char **out_subject,
                                         char **out_body, GError **error);
 
+/* Deletes the commit object @checksum, which failed verification, so no
+ * later apply can pick it up, unless a deployment uses it (a deployed commit
+ * stays: removing it would break that deployment). */
+void updraft_sysroot_discard_commit (OstreeSysroot *sysroot, const char *checksum);
+
 /* Takes the sysroot lock that `ostree admin` also takes, waiting up to
  * @timeout_sec for another holder; honours @cancellable while waiting. */
 gboolean updraft_sysroot_lock (OstreeSysroot *sysroot, guint timeout_sec,

@@ -338,7 +338,7 @@ class Freshness(TestCase):
         run(["ostree", "--repo=" + tb.server.repo, "summary", "-u",
              "--add-metadata=updraft.expires='%s'" % testbed.iso(time.time() + 86400)])
         with open(os.path.join(tb.server.repo, "summary.sig"), "wb") as f:
-            f.write(sig)
+            f.write(bytes(sig))
         ok, name, _ = tb.do("Check")
         self.assertEqual(name, ERROR + "SignatureInvalid")
 
@@ -468,7 +468,7 @@ class CrossCheck(TestCase):
         self.assertEqual(len(sig), 64)
         sig_file = os.path.join(self.tmp, "sig")
         with open(sig_file, "wb") as f:
-            f.write(sig)
+            f.write(bytes(sig))
         import base64
         raw = base64.b64decode(tb.key.public_base64)
         pub_pem = os.path.join(self.tmp, "pub.pem")

@@ -367,10 +367,10 @@ class Testbed:
         self.sysroot.deploy(self.v1)
 
         self._start_bus(activation)
+        self.connection = self._connect()
         self._start_polkit(polkit_rules)
         self.logind = self._start_logind() if logind else None
         self._start_notify_socket()
-        self.connection = self._connect()
 
     # -- set-up helpers --
 
@@ -482,13 +482,10 @@ class Testbed:
     def _name_has_owner(self, name):
         from gi.repository import GLib
 
-        reply = self.connection_or_new().call_sync(
+        reply = self.connection.call_sync(
             "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
             GLib.Variant("(s)", (name,)), None, 0, -1, None)
         return reply.unpack()[0]
-
-    def connection_or_new(self):
-        return getattr(self, "connection", None) or self._connect()
 
     def _wait_for_name(self, name, timeout=30):
         wait_for(lambda: self._name_has_owner(name), timeout=timeout, message="bus name " + name)
