@@ -18,10 +18,10 @@ COMMANDS = ("status", "check", "download", "apply", "update", "rollback", "cance
 
 class CliTests(TestCase):
     def test_help_for_every_command(self):
-        p = self.tb.updraftctl("--help")
-        self.assertEqual(p.returncode, 0)
+        overview = self.tb.updraftctl("--help")
+        self.assertEqual(overview.returncode, 0)
         for command in COMMANDS:
-            self.assertIn(command, p.stdout)
+            self.assertIn(command, overview.stdout)
             p = self.tb.updraftctl(command, "--help")
             self.assertEqual(p.returncode, 0, command)
             self.assertIn("updraftctl " + command, p.stdout)
