@@ -34,6 +34,7 @@ metadata_limits (UpdraftJob *job)
   limits.timeout_sec = seconds_left (job);
   limits.stall_timeout_sec = job->config->stall_timeout_sec;
   limits.max_metadata_size = job->config->max_metadata_size;
+  limits.max_file_size = job->config->max_metadata_size;
   return limits;
 }
 
@@ -99,7 +100,7 @@ commit_is_complete (OstreeRepo *repo, const char *checksum)
 
 gint64
 updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *checksum,
-                                 guint64 *out_declared_total)
+                                 guint64 *out_declared_total, guint64 *out_largest_object)
 {
   g_autoptr (GVariant) commit = NULL;
   g_autoptr (GPtrArray) sizes = NULL;
@@ -108,6 +109,7 @@ updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *
   guint64 declared = 0;
 
   *out_declared_total = 0;
+  *out_largest_object = 0;
   if (commit_is_complete (repo, checksum))
     return 0;
 
@@ -128,6 +130,7 @@ updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *
       gboolean have = FALSE;
 
       declared += e->archived;
+      *out_largest_object = MAX (*out_largest_object, MAX (e->archived, e->unpacked));
       if (!ostree_repo_has_object (repo, e->objtype, e->checksum, &have, NULL, NULL) || !have)
         missing += e->archived;
     }
@@ -152,6 +155,7 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
   UpdraftVerifyContext ctx = { 0 };
   guint64 current_timestamp = 0;
   guint64 declared = 0;
+  guint64 largest = 0;
 
   *out_update = NULL;
   job->check_deadline = g_get_monotonic_time () + (gint64) job->config->check_timeout_sec * G_USEC_PER_SEC;
@@ -234,7 +238,7 @@ updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo **
     return FALSE;
 
   /* 3. How much is left to fetch. */
-  update->download_size = updraft_check_estimate_download (job, repo, target, &declared);
+  update->download_size = updraft_check_estimate_download (job, repo, target, &declared, &largest);
   update->downloaded = update->download_size == 0;
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
     return FALSE;

@@ -18,9 +18,10 @@ gboolean updraft_check_run (UpdraftJob *job, OstreeSysroot *sysroot,
 /* Bytes still to fetch for @checksum, whose commit object is in @repo, as
  * the signed commit declares them (ostree.sizes minus the objects present;
  * a static delta usually needs less). Sets *@out_declared_total to the whole
- * commit's declared size. -1 when the commit declares no sizes. Used by
+ * commit's declared size and *@out_largest_object to its largest object,
+ * packed or unpacked. -1 when the commit declares no sizes. Used by
  * Check and to bound Download. */
 gint64 updraft_check_estimate_download (UpdraftJob *job, OstreeRepo *repo, const char *checksum,
-                                        guint64 *out_declared_total);
+                                        guint64 *out_declared_total, guint64 *out_largest_object);
 
 G_END_DECLS

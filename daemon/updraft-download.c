@@ -67,6 +67,7 @@ updraft_download_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo
   g_autofree char *signed_by = NULL;
   g_autoptr (GError) local_error = NULL;
   guint64 declared = 0;
+  guint64 largest = 0;
   gint64 remaining;
   GVariantBuilder b;
 
@@ -80,7 +81,7 @@ updraft_download_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo
       return FALSE;
     }
 
-  remaining = updraft_check_estimate_download (job, repo, update->commit, &declared);
+  remaining = updraft_check_estimate_download (job, repo, update->commit, &declared, &largest);
   if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
     return FALSE;
 
@@ -95,6 +96,11 @@ updraft_download_run (UpdraftJob *job, OstreeSysroot *sysroot, UpdraftUpdateInfo
   if (job->config->max_download_size > 0 &&
       (limits.max_bytes == 0 || job->config->max_download_size < limits.max_bytes))
     limits.max_bytes = job->config->max_download_size;
+  /* No file the fetch writes (a downloaded object or delta part, an object
+   * unpacked into the repository) can be larger than the update as a whole
+   * or than its largest declared object. */
+  if (limits.max_bytes > 0 && declared > 0)
+    limits.max_file_size = MAX (limits.max_bytes, largest + DOWNLOAD_SLACK_BYTES);
   if (job->config->max_download_size > 0 && remaining > 0 &&
       (guint64) remaining > job->config->max_download_size)
     {

@@ -11,8 +11,12 @@
  * of the daemon's address space.
  *
  * Usage (by updraftd only):
- *   updraft-fetch pull REPO REMOTE OPTIONS     OPTIONS: a{sv} in GVariant text
- *   updraft-fetch summary REPO REMOTE OUTDIR   writes OUTDIR/summary(.sig)
+ *   updraft-fetch pull REPO REMOTE MAXFILE OPTIONS    OPTIONS: a{sv} in GVariant text
+ *   updraft-fetch summary REPO REMOTE MAXFILE OUTDIR  writes OUTDIR/summary(.sig)
+ * MAXFILE (bytes, 0 for none) caps every file the helper writes
+ * (RLIMIT_FSIZE): a server streaming garbage forever into one object gets
+ * the helper killed by SIGXFSZ before it fills the disk, whatever progress
+ * libostree reports.
  *
  * Protocol on stdout, one line each:
  *   P <bytes> <fetched> <requested> <delta-parts-fetched> <delta-parts-total> <delta-size>
@@ -23,6 +27,7 @@
 #include <ostree.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -136,10 +141,23 @@ main (int argc, char **argv)
   if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () == 1)
     return EXIT_FAILURE;
 
-  if (argc == 5 && g_str_equal (argv[1], "pull"))
-    return do_pull (argv[2], argv[3], argv[4]);
-  if (argc == 5 && g_str_equal (argv[1], "summary"))
-    return do_summary (argv[2], argv[3], argv[4]);
+  if (argc == 6)
+    {
+      guint64 max_file = 0;
+
+      if (!g_ascii_string_to_unsigned (argv[4], 10, 0, G_MAXUINT64, &max_file, NULL))
+        return 2;
+      if (max_file > 0)
+        {
+          struct rlimit limit = { max_file, max_file };
+          if (setrlimit (RLIMIT_FSIZE, &limit) < 0)
+            return EXIT_FAILURE;
+        }
+      if (g_str_equal (argv[1], "pull"))
+        return do_pull (argv[2], argv[3], argv[5]);
+      if (g_str_equal (argv[1], "summary"))
+        return do_summary (argv[2], argv[3], argv[5]);
+    }
   fprintf (stderr, "updraft-fetch: internal helper of updraftd, not for direct use\n");
   return 2;
 }

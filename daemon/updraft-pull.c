@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,9 +230,10 @@ updraft_pull_error_normalize (GError **error, const char *remote, const char *wh
       return;
     }
   /* libostree reports objects whose content does not match their checksum,
-   * and oversized metadata, as plain failures; name them. */
-  if (strstr (e->message, "Corrupted") != NULL || strstr (e->message, "exceeded maximum size") != NULL ||
-      strstr (e->message, "exceeds maximum") != NULL)
+   * and downloads larger than declared, as plain failures; name them. */
+  if (strstr (e->message, "exceeded maximum size") != NULL || strstr (e->message, "exceeds maximum") != NULL)
+    e->code = UPDRAFT_ERROR_TOO_LARGE;
+  else if (strstr (e->message, "Corrupted") != NULL)
     e->code = UPDRAFT_ERROR_METADATA_INVALID;
   else if (io_error_is_network (e))
     e->code = UPDRAFT_ERROR_NETWORK;
@@ -301,6 +303,16 @@ run_helper (const char *const *argv, const UpdraftPullLimits *limits,
       g_propagate_error (error, run.abort_error);
       g_clear_error (&run.helper_error);
     }
+  else if (g_subprocess_get_if_signaled (run.process) &&
+           g_subprocess_get_term_sig (run.process) == SIGXFSZ)
+    {
+      g_autofree char *max = g_format_size (limits->max_file_size);
+      g_clear_error (&run.helper_error);
+      g_set_error (error, UPDRAFT_ERROR, UPDRAFT_ERROR_TOO_LARGE,
+                   "%s from remote “%s”: the server sent a file larger than %s, more than this "
+                   "update may take; stopping",
+                   what, remote, max);
+    }
   else if (run.helper_error != NULL)
     {
       updraft_pull_error_normalize (&run.helper_error, remote, what);
@@ -323,7 +335,8 @@ updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
   g_autoptr (GVariant) full_options = NULL;
   g_autofree char *options_text = NULL;
   g_autofree char *path = repo_path (repo);
-  const char *argv[6];
+  g_autofree char *max_file = NULL;
+  const char *argv[7];
 
   g_variant_dict_insert (dict, "max-metadata-size", "t", limits->max_metadata_size);
   g_variant_dict_insert (dict, "update-frequency", "u", (guint32) WATCHDOG_INTERVAL_MS);
@@ -331,11 +344,13 @@ updraft_pull (OstreeRepo *repo, const char *remote, GVariant *options,
   options_text = g_variant_print (full_options, TRUE);
 
   argv[0] = helper_path ();
+  max_file = g_strdup_printf ("%" G_GUINT64_FORMAT, limits->max_file_size);
   argv[1] = "pull";
   argv[2] = path;
   argv[3] = remote;
-  argv[4] = options_text;
-  argv[5] = NULL;
+  argv[4] = max_file;
+  argv[5] = options_text;
+  argv[6] = NULL;
   return run_helper (argv, limits, progress, user_data, cancellable, remote, "Fetching", error);
 }
 
@@ -391,8 +406,9 @@ updraft_fetch_summary (OstreeRepo *repo, const char *remote, guint timeout_sec, 
   g_autofree char *summary_path = NULL;
   g_autofree char *sig_path = NULL;
   g_autofree char *path = repo_path (repo);
+  g_autofree char *max_file = NULL;
   UpdraftPullLimits limits = { 0 };
-  const char *argv[6];
+  const char *argv[7];
   gboolean ok;
 
   *out_summary = NULL;
@@ -401,12 +417,16 @@ updraft_fetch_summary (OstreeRepo *repo, const char *remote, guint timeout_sec, 
     return FALSE;
   /* The summary comes in one request without progress: only time bounds it. */
   limits.timeout_sec = timeout_sec;
+  /* Neither file may be larger than allowed; a little room for framing. */
+  limits.max_file_size = max_size + 1;
+  max_file = g_strdup_printf ("%" G_GUINT64_FORMAT, limits.max_file_size);
   argv[0] = helper_path ();
   argv[1] = "summary";
   argv[2] = path;
   argv[3] = remote;
-  argv[4] = dir;
-  argv[5] = NULL;
+  argv[4] = max_file;
+  argv[5] = dir;
+  argv[6] = NULL;
   ok = run_helper (argv, &limits, NULL, NULL, cancellable, remote, "Fetching the summary", error);
 
   summary_path = g_build_filename (dir, "summary", NULL);

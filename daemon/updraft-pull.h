@@ -29,6 +29,7 @@ typedef struct
   guint timeout_sec;         /* abort with Timeout after this long; 0 none */
   guint stall_timeout_sec;   /* abort with Timeout when under 1 KiB moves in this window */
   guint64 max_metadata_size; /* passed to libostree for metadata objects */
+  guint64 max_file_size;     /* no single file written may be larger; 0 no limit */
 } UpdraftPullLimits;
 
 /* Pulls with @options (an a{sv} of ostree_repo_pull_with_options options;

@@ -46,8 +46,10 @@ class UnreachableTests(TestCase):
         self.assertIn(testbed.REF, message)
 
 
-class HostileServerTests(TestCase):
-    config = "[Network]\nStallTimeoutSec=3\nCheckTimeoutSec=10\n"
+class EndlessDataTests(TestCase):
+    """A server that streams garbage forever: stopped by size, whatever the speed."""
+
+    config = "[Network]\nCheckTimeoutSec=30\n"
 
     def test_endless_delta_part(self):
         tb = self.tb
@@ -56,7 +58,7 @@ class HostileServerTests(TestCase):
         tb.server.set_rules([{"match": "/deltas/.*/[0-9]+$", "action": "garbage"}])
         ok, name, message = tb.do("Download", timeout=120)
         self.assertFalse(ok)
-        self.assertIn(name, (ERROR + "TooLarge", ERROR + "MetadataInvalid", ERROR + "Network"))
+        self.assertEqual(name, ERROR + "TooLarge", message)
         self.assertEqual(tb.sysroot.deployments(), [(tb.v1, 0)])
         self.assertLess(repo_tmp_size(tb), 64 * 1024 * 1024)
 
@@ -81,6 +83,12 @@ class HostileServerTests(TestCase):
                       message)
         self.assertEqual(tb.prop("AvailableUpdate"), {})
 
+
+class StallTests(TestCase):
+    """A server that stops sending: stopped by time."""
+
+    config = "[Network]\nStallTimeoutSec=3\nCheckTimeoutSec=10\n"
+
     def test_stalled_download(self):
         tb = self.tb
         tb.server.publish("2.0", T0 + DAY, payload_size=512 * 1024)
@@ -98,7 +106,7 @@ class HostileServerTests(TestCase):
         tb.server.set_rules([{"match": "summary$", "action": "stall", "after": 0}])
         ok, name, message = tb.do("Check", timeout=120)
         self.assertFalse(ok)
-        self.assertIn(name, (ERROR + "Timeout", ERROR + "Network"), message)
+        self.assertEqual(name, ERROR + "Timeout", message)
 
     def test_server_error_status(self):
         tb = self.tb

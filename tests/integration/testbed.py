@@ -367,7 +367,9 @@ class Testbed:
         self.sysroot.deploy(self.v1)
 
         self._start_bus(activation)
-        self.connection = self._connect()
+        # The socket file appears when dbus-daemon binds it, a moment before
+        # it listens: retry refused connections briefly.
+        self.connection = wait_for(self._try_connect, timeout=10, message="connecting to the bus")
         self._start_polkit(polkit_rules)
         self.logind = self._start_logind() if logind else None
         self._start_notify_socket()
@@ -470,6 +472,13 @@ class Testbed:
         c.signal_subscribe(None, "org.freedesktop.DBus.Properties", "PropertiesChanged", OBJECT_PATH, None,
                            Gio.DBusSignalFlags.NONE, self._on_properties_changed)
         return c
+
+    def _try_connect(self):
+        from gi.repository import GLib
+        try:
+            return self._connect()
+        except GLib.Error:
+            return None
 
     def _on_finished(self, conn, sender, path, iface, name, params):
         self.signals.append(tuple(params.unpack()))
