@@ -176,7 +176,8 @@ static gboolean
 rollback_locked (UpdraftJob *job, OstreeSysroot *sysroot, char **out_from, char **out_to,
                  GError **error)
 {
-  GPtrArray *all = ostree_sysroot_get_deployments (sysroot);
+  /* transfer container: the array is ours to free */
+  g_autoptr (GPtrArray) all = ostree_sysroot_get_deployments (sysroot);
   g_autoptr (OstreeDeployment) target = updraft_sysroot_get_rollback_target (sysroot, job->osname);
   g_autoptr (GPtrArray) mine = updraft_sysroot_list (sysroot, job->osname);
   g_autoptr (GPtrArray) new_list = g_ptr_array_new_with_free_func (g_object_unref);

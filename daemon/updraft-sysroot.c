@@ -45,7 +45,7 @@ char *
 updraft_sysroot_resolve_osname (OstreeSysroot *sysroot, const char *requested, GError **error)
 {
   OstreeDeployment *booted = ostree_sysroot_get_booted_deployment (sysroot);
-  GPtrArray *deployments = ostree_sysroot_get_deployments (sysroot);
+  g_autoptr (GPtrArray) deployments = ostree_sysroot_get_deployments (sysroot);
   g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
 
   if (requested != NULL)
@@ -78,7 +78,8 @@ updraft_sysroot_resolve_osname (OstreeSysroot *sysroot, const char *requested, G
 GPtrArray *
 updraft_sysroot_list (OstreeSysroot *sysroot, const char *osname)
 {
-  GPtrArray *all = ostree_sysroot_get_deployments (sysroot);
+  /* transfer container: the array is ours to free */
+  g_autoptr (GPtrArray) all = ostree_sysroot_get_deployments (sysroot);
   GPtrArray *mine = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < all->len; i++)
@@ -252,7 +253,8 @@ updraft_sysroot_describe (OstreeSysroot *sysroot, const char *osname, GError **e
 void
 updraft_sysroot_discard_commit (OstreeSysroot *sysroot, const char *checksum)
 {
-  GPtrArray *all = ostree_sysroot_get_deployments (sysroot);
+  /* transfer container: the array is ours to free */
+  g_autoptr (GPtrArray) all = ostree_sysroot_get_deployments (sysroot);
   g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i < all->len; i++)
