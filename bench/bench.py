@@ -85,11 +85,18 @@ def time_ostree_admin(twin):
     return time.perf_counter() - t
 
 
-def bench_memory_and_time(rounds, payload):
+def throttle(tb, rate):
+    """Limits the server to @rate bytes/s per transfer, as a real link would."""
+    if rate:
+        tb.server.set_rules([{"match": r"/deltas/.*/[0-9]+$|\.filez$", "action": "slow", "rate": rate}])
+
+
+def bench_memory_and_time(rounds, payload, rate):
     ours, theirs, rss_idle, rss_after = [], [], [], []
     for i in range(rounds):
         tmp, tb, v2 = fresh_testbed(payload)
         try:
+            throttle(tb, rate)
             twin = twin_sysroot(tb, "twin")
             daemon = tb.start_daemon(args=[])
             time.sleep(1.0)
@@ -110,11 +117,24 @@ def bench_memory_and_time(rounds, payload):
 
 
 def bench_bytes(payload):
+    """Bytes fetched for a release that changes 64 KiB of a large file."""
+    base = os.urandom(payload)
+    changed = bytearray(base)
+    changed[len(base) // 2:len(base) // 2 + 65536] = os.urandom(65536)
     result = {}
     for delta in (True, False):
-        tmp, tb, _ = fresh_testbed(payload, delta=delta)
+        tmp = tempfile.mkdtemp(prefix="updraft-bench-")
+        tb = testbed.Testbed(tmp)
         try:
             tb.start_daemon()
+            tb.server.publish("1.1", T0 + DAY, payload_size=0, extra_files={"usr/share/big": base})
+            tb.do("Update", timeout=600)
+            tb.stop_daemon()
+            testbed.rmtree("/var/lib/updraft")
+            tb.start_daemon()
+            extra = [] if delta else ["--no-delta"]
+            tb.server.publish("1.2", T0 + 2 * DAY, payload_size=0, extra_files={"usr/share/big": bytes(changed)},
+                              extra_args=extra)
             tb.do("Check")
             tb.server.clear_log()
             tb.do("Download", timeout=600)
@@ -130,11 +150,12 @@ def bench_latency(payload, count):
         tb.start_daemon()
         idle = get_latencies(tb, count)
         tb.do("Check")
-        # A download long enough to measure during: throttled delta parts.
-        tb.server.set_rules([{"match": "/deltas/.*/[0-9]+$", "action": "slow", "rate": 4 * 1024 * 1024}])
+        # A download long enough to measure during (about 20 s): throttled
+        # delta parts.
+        rate = max(payload // 20, 64 * 1024)
+        tb.server.set_rules([{"match": "/deltas/.*/[0-9]+$", "action": "slow", "rate": rate}])
         tb.call("Download")
         tb.wait_state("downloading")
-        testbed.wait_for(lambda: tb.prop("Progress").get("bytes-done", 0) > 0, message="download running")
         busy = []
         while tb.prop("State") == "downloading" and len(busy) < count:
             busy.extend(get_latencies(tb, 50))
@@ -149,15 +170,21 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--payload-mb", type=int, default=64)
     parser.add_argument("--latency-samples", type=int, default=2000)
+    parser.add_argument("--link-mbit", type=float, default=0,
+                        help="throttle the update server to this many Mbit/s for the wall-time "
+                             "comparison (0: loopback speed)")
     args = parser.parse_args()
     testbed.enter_namespace()
     payload = args.payload_mb * 1024 * 1024
 
-    ours, theirs, rss_idle, rss_after = bench_memory_and_time(args.rounds, payload)
+    rate = int(args.link_mbit * 1000 * 1000 / 8)
+    ours, theirs, rss_idle, rss_after = bench_memory_and_time(args.rounds, payload, rate)
     transferred = bench_bytes(payload)
     idle, busy = bench_latency(payload, args.latency_samples)
 
-    print("Updraft benchmarks (%d rounds, %d MiB random payload, update 1.0 -> 2.0)" % (args.rounds, args.payload_mb))
+    print("Updraft benchmarks (%d rounds, %d MiB random payload, update 1.0 -> 2.0, server %s)"
+          % (args.rounds, args.payload_mb,
+             "throttled to %g Mbit/s" % args.link_mbit if rate else "at loopback speed"))
     print("")
     print("updraftd RSS, idle after start-up:   median %d KiB (min %d, max %d)"
           % (statistics.median(rss_idle), min(rss_idle), max(rss_idle)))
@@ -168,8 +195,9 @@ def main():
     print("ostree admin upgrade (twin sysroot): median %.3f s  (%s)" % (m_theirs, ", ".join("%.3f" % t for t in theirs)))
     print("difference:                          %+.1f %%" % ((m_ours / m_theirs - 1) * 100))
     print("")
-    print("bytes transferred, static delta:     %d (%.1f MiB)" % (transferred[True], transferred[True] / 1048576))
-    print("bytes transferred, object pull:      %d (%.1f MiB)" % (transferred[False], transferred[False] / 1048576))
+    print("bytes transferred for a release changing 64 KiB of a %d MiB file:" % args.payload_mb)
+    print("  with a static delta:               %d (%.2f MiB)" % (transferred[True], transferred[True] / 1048576))
+    print("  without (changed objects):         %d (%.2f MiB)" % (transferred[False], transferred[False] / 1048576))
     print("")
     print("Properties.Get latency, idle:        median %.3f ms, p99 %.3f ms (%d calls)"
           % (statistics.median(idle), percentile(idle, 99), len(idle)))

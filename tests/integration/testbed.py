@@ -594,16 +594,25 @@ class Testbed:
 
     def wait_finished(self, operation, timeout=120, start=0):
         """Waits for Finished(operation, ...) and returns (success, error_name, message)."""
-        def found():
-            self.pump()
-            for s in self.signals[start:]:
-                if s[0] == operation:
-                    return s
-            return None
+        from gi.repository import GLib
 
-        s = wait_for(found, timeout=timeout, message="Finished(%s)" % operation)
-        self.signals.remove(s)
-        return s[1], s[2], s[3]
+        ctx = GLib.MainContext.default()
+        deadline = time.monotonic() + timeout
+        # Block in the main context (woken by the signal itself, or by a
+        # short timer to re-check the deadline) rather than poll with sleeps,
+        # so timings measured through this are not rounded up.
+        tick = GLib.timeout_add(100, lambda: True)
+        try:
+            while True:
+                for s in self.signals[start:]:
+                    if s[0] == operation:
+                        self.signals.remove(s)
+                        return s[1], s[2], s[3]
+                if time.monotonic() > deadline:
+                    raise AssertionError("timed out after %ss waiting for Finished(%s)" % (timeout, operation))
+                ctx.iteration(True)
+        finally:
+            GLib.source_remove(tick)
 
     def do(self, method, options=None, timeout=120):
         """Calls a method and waits for its Finished signal."""
