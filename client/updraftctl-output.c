@@ -360,7 +360,9 @@ updraftctl_progress_show (UpdraftctlProgress *p, GVariant *progress)
         g_string_append_c (line, i < filled ? '#' : '.');
       g_string_append_printf (line, "] %3u%%", percent);
       if (done > 0 || total > 0)
-        g_string_append_printf (line, "  %s/%s  %s/s  %s left", done_s, total_s, rate_s, left_s);
+        g_string_append_printf (line, "  %s/%s", done_s, total_s);
+      if (rate > 0)
+        g_string_append_printf (line, "  %s/s  %s left", rate_s, left_s);
       g_string_append_printf (line, "  %s", phase);
       /* \r and erase-to-end-of-line redraw in place. */
       g_print ("\r%s\033[K", line->str);
@@ -375,9 +377,11 @@ updraftctl_progress_show (UpdraftctlProgress *p, GVariant *progress)
   p->last_percent = percent;
   g_free (p->last_phase);
   p->last_phase = g_strdup (phase);
-  if (done > 0 || total > 0)
+  if (rate > 0)
     g_print ("progress: %u%% %s of %s, %s/s, %s left (%s)\n", percent, done_s, total_s, rate_s,
              left_s, phase);
+  else if (done > 0 || total > 0)
+    g_print ("progress: %u%% %s of %s (%s)\n", percent, done_s, total_s, phase);
   else
     g_print ("progress: %s\n", phase);
 }

@@ -43,7 +43,7 @@ def main():
         print("Published 2.0 as commit %s, signed by key %s" % (v2[:12], tb.key.key_id))
         print("Device sysroot: %s (following origin:%s)" % (tb.sysroot.path, testbed.REF))
         tb.start_daemon()
-        tb.server.set_rules([{"match": "/deltas/.*/[0-9]+$", "action": "slow", "rate": 2 * 1024 * 1024}])
+        tb.server.set_rules([{"match": r"/deltas/.*/[0-9]+$|[.]filez$", "action": "slow", "rate": 2 * 1024 * 1024}])
 
         for command, what in STEPS:
             banner("%s  —  updraftctl %s" % (what, command))
