@@ -140,6 +140,32 @@ run_keygen (const Command *command, int argc, char **argv, GError **error)
   return TRUE;
 }
 
+/* What every signing command starts with: the keys first (a bad key file
+ * fails before the repository is touched), then the repository, locked
+ * against other writers. */
+static gboolean
+open_for_signing (const Command *command, const char *repo_path, char **key_paths,
+                  gboolean require_archive, GPtrArray **out_keys, OstreeRepo **out_repo,
+                  OstreeRepoAutoLock **out_lock, GError **error)
+{
+  g_autoptr (GPtrArray) keys = updraft_publish_load_secret_keys ((const char *const *) key_paths, error);
+  g_autoptr (OstreeRepo) repo = NULL;
+  g_autoptr (OstreeRepoAutoLock) lock = NULL;
+
+  if (keys == NULL)
+    return FALSE;
+  repo = updraft_publish_repo_open (repo_path, require_archive, command->name, error);
+  if (repo == NULL)
+    return FALSE;
+  lock = updraft_publish_repo_lock (repo, error);
+  if (lock == NULL)
+    return FALSE;
+  *out_keys = g_steal_pointer (&keys);
+  *out_repo = g_steal_pointer (&repo);
+  *out_lock = g_steal_pointer (&lock);
+  return TRUE;
+}
+
 /* ---- sign ---------------------------------------------------------------- */
 
 static gboolean
@@ -164,16 +190,9 @@ run_sign (const Command *command, int argc, char **argv, GError **error)
       || !require_option (repo_path, "--repo", error) || !require_keys (key_paths, error))
     return FALSE;
 
-  keys = updraft_publish_load_secret_keys ((const char *const *) key_paths, error);
-  if (keys == NULL)
-    return FALSE;
   /* Any mode: signing a commit in a bare build repository before it is
    * mirrored is fine; the signature does not depend on the mode. */
-  repo = updraft_publish_repo_open (repo_path, FALSE, command->name, error);
-  if (repo == NULL)
-    return FALSE;
-  lock = updraft_publish_repo_lock (repo, error);
-  if (lock == NULL)
+  if (!open_for_signing (command, repo_path, key_paths, FALSE, &keys, &repo, &lock, error))
     return FALSE;
   checksum = updraft_publish_resolve_commit (repo, argv[1], NULL, error);
   if (checksum == NULL || !updraft_publish_sign_commit (repo, checksum, keys, &changed, error))
@@ -209,14 +228,7 @@ run_sign_summary (const Command *command, int argc, char **argv, GError **error)
       || !require_option (repo_path, "--repo", error) || !require_keys (key_paths, error))
     return FALSE;
 
-  keys = updraft_publish_load_secret_keys ((const char *const *) key_paths, error);
-  if (keys == NULL)
-    return FALSE;
-  repo = updraft_publish_repo_open (repo_path, TRUE, command->name, error);
-  if (repo == NULL)
-    return FALSE;
-  lock = updraft_publish_repo_lock (repo, error);
-  if (lock == NULL)
+  if (!open_for_signing (command, repo_path, key_paths, TRUE, &keys, &repo, &lock, error))
     return FALSE;
   return updraft_publish_sign_summary (repo, keys, error);
 }
@@ -309,14 +321,7 @@ run_release (const Command *command, int argc, char **argv, GError **error)
       return FALSE;
     }
 
-  keys = updraft_publish_load_secret_keys ((const char *const *) key_paths, error);
-  if (keys == NULL)
-    return FALSE;
-  repo = updraft_publish_repo_open (repo_path, TRUE, command->name, error);
-  if (repo == NULL)
-    return FALSE;
-  lock = updraft_publish_repo_lock (repo, error);
-  if (lock == NULL)
+  if (!open_for_signing (command, repo_path, key_paths, TRUE, &keys, &repo, &lock, error))
     return FALSE;
 
   release.ref = ref;
@@ -368,14 +373,7 @@ run_renew (const Command *command, int argc, char **argv, GError **error)
       return FALSE;
     }
 
-  keys = updraft_publish_load_secret_keys ((const char *const *) key_paths, error);
-  if (keys == NULL)
-    return FALSE;
-  repo = updraft_publish_repo_open (repo_path, TRUE, command->name, error);
-  if (repo == NULL)
-    return FALSE;
-  lock = updraft_publish_repo_lock (repo, error);
-  if (lock == NULL)
+  if (!open_for_signing (command, repo_path, key_paths, TRUE, &keys, &repo, &lock, error))
     return FALSE;
   return updraft_publish_update_summary (repo, keys, seconds, error);
 }
