@@ -103,6 +103,27 @@ class KioskTests(TestCase):
         self.assertEqual(tb.prop("State"), "idle")
 
 
+class TechnicianRuleTests(TestCase):
+    """A device maker who wants the kiosk to roll back says so in a rule."""
+
+    polkit_rules = testbed.kiosk_rules() + """
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.updraft.rollback" && subject.user == "kiosk")
+        return polkit.Result.YES;
+});
+"""
+
+    def test_rollback_allowed_by_a_rule(self):
+        tb = self.tb
+        v2 = tb.server.publish("2.0", T0 + DAY)
+        self.assertTrue(tb.do("Update")[0])
+        start = len(tb.signals)
+        p = tb.gdbus_call(KIOSK_USER, "Rollback")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(tb.wait_finished("rollback", start=start)[0])
+        self.assertEqual([c for c, _ in tb.sysroot.deployments()], [tb.v1, v2])
+
+
 class BusPolicyTests(TestCase):
     start_daemon = False
 
