@@ -33,6 +33,7 @@ struct _UpdraftEngine
   char *requested_osname; /* --os, or NULL */
   char *osname;           /* resolved */
   UpdraftStore *store;
+  guint finishing; /* operations done whose Finished waits for the state file */
   char *boot_id;
 
   UpdraftState state;
@@ -559,10 +560,20 @@ version_of (UpdraftEngine *self, const char *commit)
 
 typedef struct
 {
-  UpdraftEngine *self;
+  UpdraftEngine *self; /* owned */
   UpdraftOperation op;
-  GError *error;
+  GError *error; /* NULL on success */
+  gboolean reboot;
 } FinishData;
+
+static void
+finish_data_free (FinishData *fd)
+{
+  fd->self->finishing--;
+  g_object_unref (fd->self);
+  g_clear_error (&fd->error);
+  g_free (fd);
+}
 
 static void
 emit_finished (UpdraftEngine *self, UpdraftOperation op, const GError *error)
@@ -573,33 +584,70 @@ emit_finished (UpdraftEngine *self, UpdraftOperation op, const GError *error)
                  error != NULL ? error->message : "");
 }
 
+static gboolean finish_saved (gpointer user_data);
+
+/* Announces the end of an operation, or reboots, only once the state file
+ * holds its result: a client that saw Finished, or a device that rebooted,
+ * never finds the daemon back in an older state. */
+static void
+finish_when_saved (UpdraftEngine *self, UpdraftOperation op, const GError *error, gboolean reboot)
+{
+  FinishData *fd = g_new0 (FinishData, 1);
+
+  fd->self = g_object_ref (self);
+  fd->op = op;
+  fd->error = error != NULL ? g_error_copy (error) : NULL;
+  fd->reboot = reboot;
+  self->finishing++;
+  updraft_store_when_saved (self->store, finish_saved, fd);
+}
+
 static void
 reboot_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   FinishData *fd = user_data;
+  UpdraftEngine *self = fd->self;
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) wrapped = NULL;
 
-  if (!updraft_reboot_finish (result, &error))
+  if (updraft_reboot_finish (result, &error))
     {
-      /* The deployment is written; say so, and why the reboot did not happen. */
-      wrapped = g_error_new (UPDRAFT_ERROR, UPDRAFT_ERROR_FAILED,
-                             "The new deployment is in place, but asking logind to reboot failed: %s",
-                             error->message);
-      g_warning ("%s", wrapped->message);
-      set_last_error (fd->self, wrapped);
-      if (fd->self->history->len > 0)
-        {
-          UpdraftHistoryEntry *entry = fd->self->history->pdata[0];
-          g_free (entry->message);
-          entry->message = g_strdup (wrapped->message);
-          emit_changed (fd->self, UPDRAFT_ENGINE_CHANGED_HISTORY);
-        }
-      save_state (fd->self);
+      emit_finished (self, fd->op, NULL);
+      finish_data_free (fd);
+      return;
     }
-  emit_finished (fd->self, fd->op, wrapped);
-  g_object_unref (fd->self);
-  g_free (fd);
+  /* The deployment is written; say so, and why the reboot did not happen. */
+  wrapped = g_error_new (UPDRAFT_ERROR, UPDRAFT_ERROR_FAILED,
+                         "The new deployment is in place, but asking logind to reboot failed: %s",
+                         error->message);
+  g_warning ("%s", wrapped->message);
+  set_last_error (self, wrapped);
+  if (self->history->len > 0)
+    {
+      UpdraftHistoryEntry *entry = self->history->pdata[0];
+      g_free (entry->message);
+      entry->message = g_strdup (wrapped->message);
+      emit_changed (self, UPDRAFT_ENGINE_CHANGED_HISTORY);
+    }
+  save_state (self);
+  finish_when_saved (self, fd->op, wrapped, FALSE);
+  finish_data_free (fd);
+}
+
+static gboolean
+finish_saved (gpointer user_data)
+{
+  FinishData *fd = user_data;
+
+  if (fd->reboot)
+    {
+      g_message ("Rebooting into the new deployment");
+      updraft_reboot_async (NULL, reboot_done, fd);
+      return G_SOURCE_REMOVE;
+    }
+  emit_finished (fd->self, fd->op, fd->error);
+  finish_data_free (fd);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -756,16 +804,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
   record_history (self, entry);
   save_state (self);
 
-  if (ok && job->applied && job->request->reboot)
-    {
-      FinishData *fd = g_new0 (FinishData, 1);
-      fd->self = g_object_ref (self);
-      fd->op = op;
-      g_message ("Rebooting into the new deployment");
-      updraft_reboot_async (NULL, reboot_done, fd);
-      return;
-    }
-  emit_finished (self, op, error);
+  finish_when_saved (self, op, error, ok && job->applied && job->request->reboot);
 }
 
 gboolean
@@ -866,7 +905,7 @@ updraft_engine_cancel (UpdraftEngine *self, const UpdraftCaller *caller, GError 
 gboolean
 updraft_engine_is_idle (UpdraftEngine *self)
 {
-  return self->job == NULL && !self->refresh_running;
+  return self->job == NULL && !self->refresh_running && self->finishing == 0;
 }
 
 void

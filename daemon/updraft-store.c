@@ -190,7 +190,27 @@ struct _UpdraftStore
   gboolean writing;
   char *pending; /* the latest data waiting for the running write */
   gsize pending_len;
+  GSList *waiters; /* Waiter, for updraft_store_when_saved() */
 };
+
+typedef struct
+{
+  GSourceFunc callback;
+  gpointer user_data;
+} Waiter;
+
+static void
+wake_waiters (UpdraftStore *store)
+{
+  GSList *waiters = g_slist_reverse (g_steal_pointer (&store->waiters));
+
+  for (GSList *l = waiters; l != NULL; l = l->next)
+    {
+      Waiter *w = l->data;
+      g_idle_add_full (G_PRIORITY_DEFAULT, w->callback, w->user_data, NULL);
+    }
+  g_slist_free_full (waiters, g_free);
+}
 
 UpdraftStore *
 updraft_store_new (const char *dir)
@@ -293,6 +313,8 @@ write_done (GObject *source, GAsyncResult *result, gpointer user_data)
   store->writing = FALSE;
   if (store->pending != NULL)
     start_write (store);
+  else
+    wake_waiters (store);
 }
 
 static void
@@ -318,6 +340,18 @@ updraft_store_save (UpdraftStore *store, char *data, gsize len)
   store->pending_len = len;
   if (!store->writing)
     start_write (store);
+}
+
+void
+updraft_store_when_saved (UpdraftStore *store, GSourceFunc callback, gpointer user_data)
+{
+  Waiter *w = g_new0 (Waiter, 1);
+
+  w->callback = callback;
+  w->user_data = user_data;
+  store->waiters = g_slist_prepend (store->waiters, w);
+  if (!store->writing && store->pending == NULL)
+    wake_waiters (store);
 }
 
 void

@@ -44,6 +44,10 @@ UpdraftPersisted *updraft_store_load (UpdraftStore *store, GError **error);
 /* Queues @data (taken) to be written in a worker thread. Saves coalesce:
  * while one write runs, only the latest queued data is written next. */
 void updraft_store_save (UpdraftStore *store, char *data, gsize len);
+/* Calls @callback from the main loop once every save queued so far is on
+ * disk (or has failed, which is logged). A caller that announces a result
+ * uses this so the announcement never runs ahead of the state file. */
+void updraft_store_when_saved (UpdraftStore *store, GSourceFunc callback, gpointer user_data);
 /* Blocks until queued writes are done (at exit). */
 void updraft_store_flush (UpdraftStore *store);
 

@@ -90,6 +90,21 @@ class RestartTests(TestCase):
         self.assertIn("State=update-available", text)
         tb.start_daemon()
 
+    def test_finished_only_after_state_is_on_disk(self):
+        # Finished is the promise that the result survives a crash: when it
+        # arrives, the state file already says so. Every operation adds a
+        # history entry, so each round is a fresh chance to catch the file
+        # lagging behind the signal.
+        tb = self.tb
+        tb.server.publish("2.0", T0 + DAY)
+        steps = [("Check", "update-available")] * 8 + [("Download", "ready"), ("Apply", "applied")]
+        for n, (method, state) in enumerate(steps):
+            self.assertTrue(tb.do(method)[0])
+            with open("/var/lib/updraft/state") as f:
+                text = f.read()
+            self.assertIn("State=%s\n" % state, text, method)
+            self.assertIn("[History %d]" % n, text, "%s #%d" % (method, n + 1))
+
     def test_damaged_state_file(self):
         tb = self.tb
         tb.stop_daemon()

@@ -128,6 +128,63 @@ test_store_save_load (void)
   g_rmdir (tmp);
 }
 
+static int saved_calls;
+
+static gboolean
+count_call (gpointer user_data)
+{
+  saved_calls++;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_saved (gpointer user_data)
+{
+  const char *file = user_data;
+  g_autofree char *text = NULL;
+
+  /* By the time the waiter runs, the last save is on disk. */
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "State=applied\n"));
+  g_assert_nonnull (strstr (text, "[History 0]"));
+  saved_calls++;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_store_when_saved (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("updraft-store-XXXXXX", &error);
+  g_autofree char *file = g_build_filename (tmp, "state", NULL);
+  g_autoptr (UpdraftStore) store = updraft_store_new (tmp);
+  g_autoptr (UpdraftPersisted) p = sample ();
+  gsize len = 0;
+
+  g_assert_no_error (error);
+  saved_calls = 0;
+
+  /* Nothing queued: the waiter still runs, from the main loop. */
+  updraft_store_when_saved (store, count_call, NULL);
+  g_assert_cmpint (saved_calls, ==, 0);
+  while (saved_calls == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* Saves queued behind a running write: the waiter sees the last one. */
+  saved_calls = 0;
+  p->state = UPDRAFT_STATE_READY;
+  updraft_store_save (store, updraft_store_serialize (p, &len), len);
+  p->state = UPDRAFT_STATE_APPLIED;
+  updraft_store_save (store, updraft_store_serialize (p, &len), len);
+  updraft_store_when_saved (store, on_saved, file);
+  while (saved_calls == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (saved_calls, ==, 1);
+
+  g_unlink (file);
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -135,5 +192,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/round-trip", test_store_round_trip);
   g_test_add_func ("/store/damaged", test_store_damaged);
   g_test_add_func ("/store/save-load", test_store_save_load);
+  g_test_add_func ("/store/when-saved", test_store_when_saved);
   return g_test_run ();
 }
