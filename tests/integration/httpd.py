@@ -3,7 +3,8 @@
 """A static HTTP server for the integration tests, on 127.0.0.1.
 
 Serves a directory like any web server, logs every request as a JSON line
-(path, status, bytes sent) so tests can see what a client fetched, and can be
+(path, status, bytes sent, when it started and ended) so tests can see what a
+client fetched, and can be
 told to misbehave for chosen paths: the rules file is re-read on every
 request, so a test changes behaviour between calls without restarting.
 
@@ -37,7 +38,8 @@ class Handler(SimpleHTTPRequestHandler):
         pass
 
     def _log(self, status, sent):
-        entry = {"path": self.path, "status": status, "bytes": sent, "time": time.time()}
+        entry = {"path": self.path, "status": status, "bytes": sent, "started": self.started,
+                 "time": time.time()}
         with self.server.log_lock:
             with open(self.server.log_file, "a") as f:
                 f.write(json.dumps(entry) + "\n")
@@ -53,6 +55,7 @@ class Handler(SimpleHTTPRequestHandler):
         return self.translate_path(self.path.split("?", 1)[0])
 
     def do_GET(self):
+        self.started = time.time()
         for rule in self._rules():
             if re.search(rule["match"], self.path):
                 return self._misbehave(rule)

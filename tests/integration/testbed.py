@@ -170,6 +170,7 @@ class UpdateServer:
         self.ref = ref
         self.trees = os.path.join(root, "trees")
         self.log_file = os.path.join(root, "http.log")
+        self.log_since = 0.0
         self.rules_file = os.path.join(root, "rules.json")
         os.makedirs(self.trees)
         run(["ostree", "--repo=" + self.repo, "init", "--mode=archive"])
@@ -230,15 +231,21 @@ class UpdateServer:
         os.rename(tmp, self.rules_file)
 
     def requests(self):
+        """The requests made since the last clear_log()."""
         if not os.path.exists(self.log_file):
             return []
         with open(self.log_file) as f:
-            return [json.loads(line) for line in f if line.strip()]
+            entries = [json.loads(line) for line in f if line.strip()]
+        return [e for e in entries if e["started"] >= self.log_since]
 
     def file_size(self, url_path):
         return os.path.getsize(os.path.join(self.root, url_path.lstrip("/")))
 
     def clear_log(self):
+        # A request is logged when it ends, so one still being served (say,
+        # the tail of a throttled transfer a client already gave up on) can
+        # be logged after this; requests() leaves out what started before.
+        self.log_since = time.time()
         open(self.log_file, "w").close()
 
 
