@@ -4,7 +4,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
@@ -257,6 +259,25 @@ updraft_store_load (UpdraftStore *store, GError **error)
 }
 
 static gboolean
+sync_dir (const char *dir, GError **error)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int saved;
+
+  if (fd >= 0 && fsync (fd) == 0)
+    {
+      close (fd);
+      return TRUE;
+    }
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Syncing %s: %s", dir,
+               g_strerror (saved));
+  return FALSE;
+}
+
+static gboolean
 write_state_file (const char *dir, const char *path, const char *data, gsize len, GError **error)
 {
   if (g_mkdir_with_parents (dir, 0700) < 0)
@@ -266,9 +287,13 @@ write_state_file (const char *dir, const char *path, const char *data, gsize len
                    g_strerror (saved));
       return FALSE;
     }
-  return g_file_set_contents_full (path, data, (gssize) len,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0600, error);
+  if (!g_file_set_contents_full (path, data, (gssize) len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, error))
+    return FALSE;
+  /* GLib syncs the file before renaming it over the old one; the rename
+   * itself is durable only once the directory is synced too. */
+  return sync_dir (dir, error);
 }
 
 typedef struct
